@@ -1,0 +1,140 @@
+import path from "node:path";
+import type { ApplicationFunction, Probot } from "probot";
+import { loadBundledAgents } from "./agents/bundled.js";
+import { loadEnv } from "./config/env.js";
+import type { PlanwrightEnv } from "./config/env.js";
+import { REPO_CONFIG_PATH } from "./config/repo-config.js";
+import { createOctokitGitHubPort } from "./github/octokit-github-port.js";
+import { handleWebhook } from "./intake/handle-webhook.js";
+import type { IntakeOutcome } from "./intake/handle-webhook.js";
+import type { JobQueue } from "./queue/job-queue.js";
+import { SqliteJobQueue } from "./queue/sqlite-job-queue.js";
+import { WorkerPool } from "./queue/worker-pool.js";
+import type { JobRunner } from "./queue/worker-pool.js";
+import { createInterimRunner } from "./worker/interim-runner.js";
+
+/** The webhook events planwright listens to; everything else is never routed to it. */
+export const TRIGGER_EVENTS = ["issues", "issue_comment", "pull_request_review", "pull_request_review_comment"] as const;
+
+export interface PlanwrightOptions {
+  /** Environment to validate; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Queue to use instead of the embedded SQLite one under PLANWRIGHT_DATA_DIR. */
+  queue?: JobQueue;
+  /** Start in-process workers (default true). */
+  startWorkers?: boolean;
+  /** What workers do with a job; defaults to the interim runner until the pipeline lands. */
+  runner?: JobRunner;
+  /** Lets tests observe every triage decision. */
+  onOutcome?: (outcome: IntakeOutcome) => void;
+}
+
+export interface PlanwrightRuntime {
+  env: PlanwrightEnv;
+  queue: JobQueue;
+  pool: WorkerPool | undefined;
+  /** Stops taking jobs, lets running ones finish up to `graceMs`, closes the queue. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Builds the Probot application function. Wiring only: each collaborator is
+ * created here (or passed in) and handed to the modules that use it.
+ */
+export function createPlanwrightApp(options: PlanwrightOptions = {}): {
+  appFn: ApplicationFunction;
+  runtime: Promise<PlanwrightRuntime>;
+} {
+  let resolveRuntime!: (runtime: PlanwrightRuntime) => void;
+  let rejectRuntime!: (error: unknown) => void;
+  const runtime = new Promise<PlanwrightRuntime>((resolve, reject) => {
+    resolveRuntime = resolve;
+    rejectRuntime = reject;
+  });
+  // Nobody may be awaiting the runtime (plain `probot run`); don't turn a boot error into an unhandled rejection twice.
+  runtime.catch(() => undefined);
+
+  const appFn: ApplicationFunction = (app: Probot) => {
+    let env: PlanwrightEnv;
+    try {
+      env = loadEnv(options.env ?? process.env);
+    } catch (error) {
+      app.log.fatal(error instanceof Error ? error.message : String(error));
+      rejectRuntime(error);
+      throw error;
+    }
+    const queue = options.queue ?? new SqliteJobQueue({ path: path.join(env.dataDir, "queue.db") });
+    const appBotLogin = memoize(async () => {
+      const octokit = await app.auth();
+      const { data } = await octokit.rest.apps.getAuthenticated();
+      if (!data?.slug) throw new Error("GitHub did not return the app's slug from GET /app; check APP_ID and PRIVATE_KEY");
+      return `${data.slug}[bot]`;
+    });
+
+    const runner =
+      options.runner ??
+      createInterimRunner({
+        queue,
+        githubFor: async (job) =>
+          createOctokitGitHubPort(await app.auth(job.spec.installationId), {
+            owner: job.spec.repository.owner,
+            repo: job.spec.repository.name,
+          }),
+      });
+    const pool =
+      options.startWorkers === false
+        ? undefined
+        : new WorkerPool({ queue, concurrency: env.concurrency, run: runner, log: app.log.child({ name: "worker" }) });
+    pool?.start();
+
+    app.on([...TRIGGER_EVENTS], async (context) => {
+      const payload = context.payload as { repository?: unknown };
+      if (!payload.repository) return;
+      const repo = context.repo();
+      const outcome = await handleWebhook(
+        { deliveryId: context.id, name: context.name, payload: context.payload },
+        {
+          github: createOctokitGitHubPort(context.octokit, repo),
+          // Probot reads it from the default branch, never from a PR head a contributor controls.
+          loadConfig: () => context.config(path.posix.basename(REPO_CONFIG_PATH)),
+        },
+        {
+          queue,
+          bundledAgents: loadBundledAgents,
+          appBotLogin,
+          onEnqueued: () => pool?.notify(),
+          log: context.log,
+        },
+      );
+      context.log.debug({ outcome: outcome.status, ...("reason" in outcome ? { reason: outcome.reason } : {}) }, "triaged");
+      options.onOutcome?.(outcome);
+    });
+
+    let stopping: Promise<void> | undefined;
+    resolveRuntime({
+      env,
+      queue,
+      pool,
+      shutdown(graceMs = 30_000) {
+        stopping ??= (async () => {
+          await pool?.stop({ graceMs });
+          await queue.close();
+        })();
+        return stopping;
+      },
+    });
+  };
+  return { appFn, runtime };
+}
+
+/** Caches a successful result; a failure is retried on the next call. */
+function memoize<T>(fn: () => Promise<T>): () => Promise<T> {
+  let cached: Promise<T> | undefined;
+  return () => {
+    cached ??= fn().catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+}

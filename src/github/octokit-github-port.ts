@@ -1,0 +1,109 @@
+import type { ProbotOctokit } from "probot";
+import { GitHubAPIError, statusOf } from "../errors.js";
+import type { Comment, DirectoryEntry, GitHubPort, Permission } from "./port.js";
+import { PERMISSION_ORDER } from "./port.js";
+
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface RepoCoordinates {
+  owner: string;
+  repo: string;
+}
+
+/** The GitHub implementation of the port, for one repository and installation. */
+export function createOctokitGitHubPort(octokit: Octokit, coordinates: RepoCoordinates): GitHubPort {
+  const { owner, repo } = coordinates;
+
+  async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw GitHubAPIError.wrap(`${action} on ${owner}/${repo}`, error);
+    }
+  }
+
+  return {
+    async getPermission(username) {
+      try {
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
+        // `permission` folds maintain into write and triage into read; `role_name` keeps them apart.
+        const role = (data as { role_name?: string }).role_name;
+        if (role && (PERMISSION_ORDER as readonly string[]).includes(role)) return role as Permission;
+        return (PERMISSION_ORDER as readonly string[]).includes(data.permission) ? (data.permission as Permission) : "none";
+      } catch (error) {
+        // GitHub answers 404 for users who are not collaborators at all.
+        if (statusOf(error) === 404) return "none";
+        throw GitHubAPIError.wrap(`reading @${username}'s permission on ${owner}/${repo}`, error);
+      }
+    },
+
+    async addReaction(target, content) {
+      await call(`adding a ${content} reaction`, async () => {
+        switch (target.type) {
+          case "issue":
+            await octokit.rest.reactions.createForIssue({ owner, repo, issue_number: target.number, content });
+            return;
+          case "issue_comment":
+            await octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: target.commentId, content });
+            return;
+          case "review_comment":
+            await octokit.rest.reactions.createForPullRequestReviewComment({
+              owner,
+              repo,
+              comment_id: target.commentId,
+              content,
+            });
+            return;
+          case "none":
+            return;
+        }
+      });
+    },
+
+    async createComment(issueNumber, body) {
+      const { data } = await call(`commenting on #${issueNumber}`, () =>
+        octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body }),
+      );
+      return { id: data.id, body: data.body ?? body, url: data.html_url };
+    },
+
+    async updateComment(commentId, body) {
+      await call(`updating comment ${commentId}`, () =>
+        octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body }),
+      );
+    },
+
+    async findComment(issueNumber, marker) {
+      const comments = await call(`listing comments of #${issueNumber}`, () =>
+        octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 }),
+      );
+      let found: Comment | undefined;
+      for (const c of comments) {
+        if (c.body?.includes(marker)) found = { id: c.id, body: c.body, url: c.html_url };
+      }
+      return found;
+    },
+
+    async readFile(path) {
+      try {
+        const { data } = await octokit.rest.repos.getContent({ owner, repo, path });
+        if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return undefined;
+        return Buffer.from(data.content, (data.encoding as BufferEncoding | undefined) ?? "base64").toString("utf8");
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw GitHubAPIError.wrap(`reading ${path} from ${owner}/${repo}`, error);
+      }
+    },
+
+    async listDirectory(path) {
+      try {
+        const { data } = await octokit.rest.repos.getContent({ owner, repo, path });
+        if (!Array.isArray(data)) return [];
+        return data.map((entry): DirectoryEntry => ({ name: entry.name, path: entry.path, type: entry.type as DirectoryEntry["type"] }));
+      } catch (error) {
+        if (statusOf(error) === 404) return [];
+        throw GitHubAPIError.wrap(`listing ${path} in ${owner}/${repo}`, error);
+      }
+    },
+  };
+}

@@ -1,0 +1,259 @@
+import type { Logger } from "probot";
+import type { AgentDefinition } from "../agents/definition.js";
+import { AgentRegistry } from "../agents/registry.js";
+import { parseRepoConfig, defaultRepoConfig, REPO_CONFIG_PATH } from "../config/repo-config.js";
+import type { RepoConfig } from "../config/repo-config.js";
+import { messageOf } from "../errors.js";
+import type { GitHubPort } from "../github/port.js";
+import { permissionAtLeast } from "../github/port.js";
+import type { JobQueue } from "../queue/job-queue.js";
+import { dedupeKeyFor } from "../queue/job.js";
+import type { Job, JobSpec } from "../queue/job.js";
+import { renderTrackingComment, trackingViewOf } from "../tracking/tracking-comment.js";
+import { parseTrigger } from "../triggers/parse-trigger.js";
+import { isIgnored } from "../triggers/trigger.js";
+import type { AgentRoute, ImplementTrigger, ReviseTrigger, StopTrigger, TriggerRules } from "../triggers/trigger.js";
+import {
+  alreadyActiveComment,
+  invalidConfigComment,
+  nothingToStopComment,
+  refusalComment,
+  refusalMarker,
+} from "./intake-messages.js";
+import { mightTrigger } from "./might-trigger.js";
+import { repositoryFacts } from "./webhook-event.js";
+import type { RepositoryFacts, WebhookEvent } from "./webhook-event.js";
+
+/** How the intake reaches one repository; built per event from the Probot context. */
+export interface RepositoryAccess {
+  github: GitHubPort;
+  /** Parsed `.github/planwright.yml` from the default branch, or null when absent. Throws on bad YAML. */
+  loadConfig(): Promise<unknown>;
+}
+
+export interface IntakeDependencies {
+  queue: JobQueue;
+  bundledAgents: () => Promise<AgentDefinition[]>;
+  /** `<app-slug>[bot]`, resolved once per process. */
+  appBotLogin: () => Promise<string>;
+  /** Called after a job is enqueued so idle workers pick it up without waiting for a poll. */
+  onEnqueued?: (job: Job) => void;
+  log: Pick<Logger, "info" | "warn" | "debug" | "error">;
+  now?: () => number;
+}
+
+export type IntakeOutcome =
+  | { status: "ignored"; reason: string }
+  | { status: "invalid-config"; problems: string[] }
+  | { status: "refused"; actor: string }
+  | { status: "enqueued"; job: Job }
+  | { status: "duplicate-delivery"; job: Job }
+  | { status: "already-active"; job: Job }
+  | { status: "stop-requested"; job: Job }
+  | { status: "nothing-to-stop" };
+
+/**
+ * Triage one webhook: is it a trigger, may this actor trigger, is the repo's
+ * config valid; then enqueue and acknowledge. Nothing slow happens here:
+ * GitHub gives up on a delivery after 10 seconds.
+ */
+export async function handleWebhook(
+  event: WebhookEvent,
+  access: RepositoryAccess,
+  deps: IntakeDependencies,
+): Promise<IntakeOutcome> {
+  const cheap = mightTrigger(event.name, event.payload);
+  if (cheap !== true) return { status: "ignored", reason: cheap };
+  const repo = repositoryFacts(event.payload);
+  if ("missing" in repo) return { status: "ignored", reason: `payload has no ${repo.missing}` };
+
+  const appBotLogin = await deps.appBotLogin();
+  const { config, problems: configProblems } = await loadRepoConfig(access);
+  const { registry, problems: definitionProblems } = await AgentRegistry.forRepository(
+    access.github,
+    await deps.bundledAgents(),
+  );
+  for (const problem of definitionProblems) deps.log.warn({ repo: repo.fullName }, `agent definition skipped: ${problem}`);
+
+  const effective = config ?? defaultRepoConfig();
+  const problems = [...configProblems, ...(config ? registry.problems(config) : [])];
+  // A broken definition is only worth a comment when it is why the config does not add up.
+  if (problems.length) problems.push(...definitionProblems);
+  const routes = registry.routes(problems.length ? defaultRepoConfig() : effective);
+  const rules: TriggerRules = {
+    agents: routes,
+    // With a broken config we only answer explicit requests, never guess from issue text.
+    autoTrigger: problems.length ? false : effective.auto_trigger,
+    allowedBots: effective.allowed_bots,
+    appBotLogin,
+    reviseOnChangesRequested: effective.review.on_changes_requested,
+  };
+  const trigger = parseTrigger(event.name, event.payload, rules);
+  if (isIgnored(trigger)) return { status: "ignored", reason: trigger.ignored };
+  const route = routes.find((r) => r.name === trigger.agent);
+  if (!route) return { status: "ignored", reason: `agent ${trigger.agent} has no route` };
+
+  if (problems.length) {
+    deps.log.info({ repo: repo.fullName, problems }, "trigger refused: invalid repository config");
+    await access.github.createComment(trigger.number, invalidConfigComment(problems, repo.defaultBranch, route.command));
+    await safely(deps, "reacting confused", () => access.github.addReaction(trigger.reactTo, "confused"));
+    return { status: "invalid-config", problems };
+  }
+
+  const allowedBot = effective.allowed_bots.some((b) => b.toLowerCase() === trigger.actor.toLowerCase());
+  if (!allowedBot) {
+    const permission = await access.github.getPermission(trigger.actor);
+    if (!permissionAtLeast(permission, effective.permission)) {
+      await refuse(access.github, trigger.number, trigger.actor, effective, route);
+      deps.log.info({ repo: repo.fullName, actor: trigger.actor, permission }, "trigger refused: not enough permission");
+      return { status: "refused", actor: trigger.actor };
+    }
+  }
+
+  if (trigger.kind === "stop") return stop(trigger, route, repo, access, deps);
+  return enqueue(event, trigger, repo, effective, route, access, deps);
+}
+
+async function loadRepoConfig(access: RepositoryAccess): Promise<{ config: RepoConfig | undefined; problems: string[] }> {
+  let raw: unknown;
+  try {
+    raw = await access.loadConfig();
+  } catch (error) {
+    // Probot's config loader throws on YAML it cannot parse; anything else (network) should surface.
+    if (error instanceof Error && /yaml|YAML/.test(`${error.name} ${error.message}`)) {
+      // Probot's message only names the URL; the cause says which line is wrong.
+      const detail = error.cause instanceof Error ? error.cause.message : error.message;
+      return { config: undefined, problems: [`\`${REPO_CONFIG_PATH}\` is not valid YAML: ${firstLine(detail)}`] };
+    }
+    throw error;
+  }
+  const parsed = parseRepoConfig(raw);
+  return parsed.ok ? { config: parsed.config, problems: [] } : { config: undefined, problems: parsed.problems };
+}
+
+async function refuse(
+  github: GitHubPort,
+  number: number,
+  actor: string,
+  config: RepoConfig,
+  route: AgentRoute,
+): Promise<void> {
+  // One polite comment per person per issue: repeating it on every attempt would be noise.
+  const marker = refusalMarker(actor);
+  if (await github.findComment(number, marker)) return;
+  await github.createComment(number, refusalComment(actor, config.permission, route.command, route.label));
+}
+
+async function stop(
+  trigger: StopTrigger,
+  route: AgentRoute,
+  repo: RepositoryFacts,
+  access: RepositoryAccess,
+  deps: IntakeDependencies,
+): Promise<IntakeOutcome> {
+  const key = dedupeKeyFor(repo.fullName, trigger.number, trigger.agent);
+  const active = await deps.queue.findActive(key);
+  if (!active) {
+    await access.github.createComment(trigger.number, nothingToStopComment(route.command));
+    return { status: "nothing-to-stop" };
+  }
+  const job = (await deps.queue.cancel(active.id, trigger.actor)) ?? active;
+  await safely(deps, "reacting to stop", () => access.github.addReaction(trigger.reactTo, "+1"));
+  // A queued job never reaches a worker, so its tracking comment is finished here.
+  if (job.state === "cancelled" && job.spec.trackingCommentId) {
+    const view = trackingViewOf(job, deps.now?.() ?? Date.now());
+    await safely(deps, "updating the tracking comment", () =>
+      access.github.updateComment(
+        job.spec.trackingCommentId as number,
+        renderTrackingComment({ ...view, status: "cancelled", phase: "queued", reason: `stopped by @${trigger.actor} before it started.` }),
+      ),
+    );
+  }
+  deps.log.info({ jobId: job.id, by: trigger.actor, state: job.state }, "stop requested");
+  return { status: "stop-requested", job };
+}
+
+async function enqueue(
+  event: WebhookEvent,
+  trigger: ImplementTrigger | ReviseTrigger,
+  repo: RepositoryFacts,
+  config: RepoConfig,
+  route: AgentRoute,
+  access: RepositoryAccess,
+  deps: IntakeDependencies,
+): Promise<IntakeOutcome> {
+  const spec: JobSpec = {
+    kind: trigger.kind,
+    installationId: repo.installationId,
+    repository: {
+      owner: repo.owner,
+      name: repo.name,
+      fullName: repo.fullName,
+      cloneUrl: repo.cloneUrl,
+      defaultBranch: repo.defaultBranch,
+      private: repo.private,
+    },
+    issueNumber: trigger.kind === "implement" ? trigger.number : null,
+    pullRequestNumber: trigger.kind === "revise" ? trigger.number : null,
+    agent: trigger.agent,
+    command: route.command,
+    instructions: trigger.instructions,
+    requester: trigger.actor,
+    deliveryId: event.deliveryId,
+    source: trigger.source,
+    reviewId: trigger.kind === "revise" ? (trigger.reviewId ?? null) : null,
+    commentId: trigger.commentId ?? null,
+    config,
+    trackingCommentId: null,
+  };
+  const result = await deps.queue.enqueue({
+    spec,
+    deliveryId: event.deliveryId,
+    dedupeKey: dedupeKeyFor(repo.fullName, trigger.number, trigger.agent),
+  });
+  const log = { jobId: result.job.id, repo: repo.fullName, number: trigger.number, agent: trigger.agent };
+
+  if (result.outcome === "already-active") {
+    deps.log.info(log, "trigger joined an active run");
+    const link = result.job.spec.trackingCommentId
+      ? `${repoWebUrl(event.payload)}/issues/${trigger.number}#issuecomment-${result.job.spec.trackingCommentId}`
+      : undefined;
+    await access.github.createComment(trigger.number, alreadyActiveComment(link, route.command));
+    return { status: "already-active", job: result.job };
+  }
+  if (result.outcome === "duplicate-delivery" && result.job.spec.trackingCommentId !== null) {
+    deps.log.info(log, "redelivered webhook ignored");
+    return { status: "duplicate-delivery", job: result.job };
+  }
+
+  deps.onEnqueued?.(result.job);
+  // The job is safe in the queue now; a failed acknowledgement must not lose it,
+  // so these calls are logged rather than thrown. The worker re-creates a missing
+  // tracking comment.
+  await safely(deps, "reacting 👀", () => access.github.addReaction(trigger.reactTo, "eyes"));
+  await safely(deps, "posting the tracking comment", async () => {
+    const view = trackingViewOf(result.job, deps.now?.() ?? Date.now());
+    const comment = await access.github.createComment(trigger.number, renderTrackingComment(view));
+    await deps.queue.setTrackingComment(result.job.id, comment.id);
+    result.job.spec.trackingCommentId = comment.id;
+  });
+  deps.log.info(log, result.outcome === "enqueued" ? "job enqueued" : "acknowledged a redelivered job");
+  return { status: result.outcome, job: result.job };
+}
+
+function repoWebUrl(payload: unknown): string {
+  const url = (payload as { repository?: { html_url?: unknown } }).repository?.html_url;
+  return typeof url === "string" ? url : "";
+}
+
+async function safely(deps: IntakeDependencies, what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    deps.log.warn({ err: error }, `${what} failed: ${messageOf(error)}`);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? text;
+}

@@ -1,0 +1,75 @@
+import type { RepoConfig } from "../config/repo-config.js";
+import type { ImplementSource, ReviseSource } from "../triggers/trigger.js";
+
+/** The repository a job works on, as the webhook described it. */
+export interface JobRepository {
+  owner: string;
+  name: string;
+  /** `owner/name` */
+  fullName: string;
+  /** HTTPS clone URL from the payload: right for github.com and GHES alike. */
+  cloneUrl: string;
+  defaultBranch: string;
+  private: boolean;
+}
+
+/**
+ * Everything the pipeline needs to do the work, captured at trigger time so a
+ * worker on another machine needs nothing but the installation's credentials.
+ */
+export interface JobSpec {
+  kind: "implement" | "revise";
+  installationId: number;
+  repository: JobRepository;
+  /** The issue being implemented; for revise runs, the issue the PR closes when known. */
+  issueNumber: number | null;
+  /** The pull request being revised (revise runs only). */
+  pullRequestNumber: number | null;
+  /** Agent name (`backend-engineer`). */
+  agent: string;
+  /** The slash command that reaches this agent in this repository (`backend`), for messages. */
+  command: string;
+  /** Extra instructions from the trigger (may be empty). */
+  instructions: string;
+  /** Login of whoever asked. */
+  requester: string;
+  /** `X-GitHub-Delivery` of the webhook that created the job. */
+  deliveryId: string;
+  source: ImplementSource | ReviseSource;
+  /** The review or comment that triggered a revise run, when there is one. */
+  reviewId: number | null;
+  commentId: number | null;
+  /** `.github/planwright.yml` as validated when the job was accepted. */
+  config: RepoConfig;
+  /** Filled in once the acknowledgement comment exists. */
+  trackingCommentId: number | null;
+}
+
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export const ACTIVE_STATES: readonly JobState[] = ["queued", "running"];
+
+export interface Job {
+  id: string;
+  spec: JobSpec;
+  state: JobState;
+  /** `owner/name#number:agent`: at most one queued or running job per key. */
+  dedupeKey: string;
+  /** How many times a worker has claimed it (lease expiry makes this grow). */
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Which worker holds it while running, and until when. */
+  workerId: string | null;
+  leaseExpiresAt: number | null;
+  /** Set when someone asked to stop it; running jobs notice on their next lease renewal. */
+  cancelRequestedBy: string | null;
+  /** Human-readable outcome: why it failed, or a summary of what it did. */
+  message: string | null;
+}
+
+export function dedupeKeyFor(repoFullName: string, number: number, agent: string): string {
+  return `${repoFullName.toLowerCase()}#${number}:${agent}`;
+}

@@ -1,0 +1,409 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { dedupeKeyFor } from "../../src/queue/job.js";
+import type { JobSpec } from "../../src/queue/job.js";
+import type { EnqueueRequest, JobQueue } from "../../src/queue/job-queue.js";
+import { makeJobSpec } from "../helpers/job-spec.js";
+
+export interface JobQueueHarness {
+  queue: JobQueue;
+  /**
+   * Opens another handle on the same storage, as a second process would. It
+   * must not close `queue`; the suite closes what it needs to. Tests that need
+   * it are skipped when it is absent.
+   */
+  reopen?: () => Promise<JobQueue>;
+  /** Closes every handle the harness opened (some may already be closed) and deletes the storage. */
+  cleanup: () => Promise<void>;
+}
+
+/** What the suite hands each backend: the backend must read time only from `now`. */
+export interface JobQueueHarnessOptions {
+  now: () => number;
+  maxAttempts: number;
+}
+
+const LEASE_MS = 30_000;
+const MAX_ATTEMPTS = 3;
+
+/** Same issue + agent ⇒ same dedupe key; a distinct delivery id unless one is given. */
+function requestFor(issueNumber: number, options: { deliveryId?: string; agent?: string } = {}): EnqueueRequest {
+  const deliveryId = options.deliveryId ?? `delivery-${issueNumber}-${Math.random().toString(36).slice(2)}`;
+  const spec: JobSpec = makeJobSpec({ issueNumber, deliveryId, ...(options.agent ? { agent: options.agent } : {}) });
+  return { spec, deliveryId, dedupeKey: dedupeKeyFor(spec.repository.fullName, issueNumber, spec.agent) };
+}
+
+/**
+ * Behaviour every `JobQueue` backend must have. Run it from a backend's test
+ * file with a factory that builds a fresh, empty queue each time.
+ */
+export function describeJobQueueContract(
+  name: string,
+  factory: (options: JobQueueHarnessOptions) => Promise<JobQueueHarness>,
+): void {
+  describe(`JobQueue contract: ${name}`, () => {
+    let time: number;
+    let harness: JobQueueHarness;
+    let queue: JobQueue;
+    const advance = (ms: number): void => {
+      time += ms;
+    };
+
+    beforeEach(async () => {
+      time = 1_700_000_000_000;
+      harness = await factory({ now: () => time, maxAttempts: MAX_ATTEMPTS });
+      queue = harness.queue;
+    });
+
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    describe("enqueue and claim", () => {
+      it("stores a new job as queued with its spec intact", async () => {
+        const request = requestFor(7);
+        const result = await queue.enqueue(request);
+
+        expect(result.outcome).toBe("enqueued");
+        expect(result.job).toMatchObject({
+          state: "queued",
+          dedupeKey: request.dedupeKey,
+          attempts: 0,
+          createdAt: time,
+          startedAt: null,
+          finishedAt: null,
+          workerId: null,
+          leaseExpiresAt: null,
+          cancelRequestedBy: null,
+          message: null,
+        });
+        expect(result.job.spec).toEqual(request.spec);
+        expect(await queue.get(result.job.id)).toEqual(result.job);
+      });
+
+      it("hands out jobs oldest first, one claim each, then nothing", async () => {
+        const first = await queue.enqueue(requestFor(1));
+        const second = await queue.enqueue(requestFor(2)); // same millisecond as the first
+        advance(10);
+        const third = await queue.enqueue(requestFor(3));
+
+        const claimed = [
+          await queue.claim("worker-a", LEASE_MS),
+          await queue.claim("worker-b", LEASE_MS),
+          await queue.claim("worker-a", LEASE_MS),
+        ];
+        expect(claimed.map((job) => job?.id)).toEqual([first.job.id, second.job.id, third.job.id]);
+        expect(await queue.claim("worker-c", LEASE_MS)).toBeUndefined();
+      });
+
+      it("marks a claimed job running and leased to the worker", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        advance(500);
+
+        const claimed = await queue.claim("worker-a", LEASE_MS);
+
+        expect(claimed).toMatchObject({
+          id: job.id,
+          state: "running",
+          attempts: 1,
+          workerId: "worker-a",
+          startedAt: time,
+          leaseExpiresAt: time + LEASE_MS,
+        });
+        expect(await queue.get(job.id)).toEqual(claimed);
+      });
+
+      it("does not hand a job with a live lease to another worker", async () => {
+        await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        advance(LEASE_MS - 1);
+
+        expect(await queue.claim("worker-b", LEASE_MS)).toBeUndefined();
+      });
+    });
+
+    describe("deduplication", () => {
+      it("makes one job for a delivery seen twice, even after that job finished", async () => {
+        const request = requestFor(5, { deliveryId: "same-delivery" });
+        const first = await queue.enqueue(request);
+        const again = await queue.enqueue(request);
+        expect(again).toEqual({ outcome: "duplicate-delivery", job: first.job });
+
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.finish(first.job.id, "worker-a", { state: "succeeded", message: "done" });
+        const afterFinish = await queue.enqueue(request);
+        expect(afterFinish.outcome).toBe("duplicate-delivery");
+        expect(afterFinish.job).toMatchObject({ id: first.job.id, state: "succeeded" });
+      });
+
+      it("refuses a second job for the same key while the first is queued", async () => {
+        const first = await queue.enqueue(requestFor(9));
+        const second = await queue.enqueue(requestFor(9));
+
+        expect(second).toEqual({ outcome: "already-active", job: first.job });
+        expect(await queue.findActive(first.job.dedupeKey)).toEqual(first.job);
+      });
+
+      it("refuses a second job for the same key while the first is running", async () => {
+        const first = await queue.enqueue(requestFor(9));
+        await queue.claim("worker-a", LEASE_MS);
+
+        const second = await queue.enqueue(requestFor(9));
+
+        expect(second.outcome).toBe("already-active");
+        expect(second.job).toMatchObject({ id: first.job.id, state: "running" });
+      });
+
+      it("accepts a new job for the key once the first finished", async () => {
+        const first = await queue.enqueue(requestFor(9));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.finish(first.job.id, "worker-a", { state: "failed", message: "tests failed" });
+
+        const next = await queue.enqueue(requestFor(9));
+
+        expect(next.outcome).toBe("enqueued");
+        expect(next.job.id).not.toBe(first.job.id);
+        expect((await queue.findActive(first.job.dedupeKey))?.id).toBe(next.job.id);
+      });
+
+      it("keeps different agents on the same issue apart", async () => {
+        const backend = await queue.enqueue(requestFor(9, { agent: "backend-engineer" }));
+        const frontend = await queue.enqueue(requestFor(9, { agent: "frontend-engineer" }));
+
+        expect(backend.outcome).toBe("enqueued");
+        expect(frontend.outcome).toBe("enqueued");
+        expect(frontend.job.id).not.toBe(backend.job.id);
+      });
+
+      it("makes exactly one job when two handles enqueue the same key at once", async (ctx) => {
+        if (!harness.reopen) return ctx.skip();
+        const other = await harness.reopen();
+        const handles = [queue, other];
+
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => handles[i % 2]!.enqueue(requestFor(11))),
+        );
+
+        const enqueued = results.filter((r) => r.outcome === "enqueued");
+        expect(enqueued).toHaveLength(1);
+        const winner = enqueued[0]!.job.id;
+        expect(results.filter((r) => r.outcome === "already-active").every((r) => r.job.id === winner)).toBe(true);
+        expect((await other.findActive(dedupeKeyFor("octo-org/widgets", 11, "backend-engineer")))?.id).toBe(winner);
+      });
+
+      it("makes exactly one job when two handles get the same delivery at once", async (ctx) => {
+        if (!harness.reopen) return ctx.skip();
+        const other = await harness.reopen();
+        const request = requestFor(12, { deliveryId: "redelivered" });
+
+        const results = await Promise.all([queue.enqueue(request), other.enqueue(request)]);
+
+        expect(results.map((r) => r.outcome).sort()).toEqual(["duplicate-delivery", "enqueued"]);
+        expect(results[0]!.job.id).toBe(results[1]!.job.id);
+      });
+    });
+
+    describe("durability", () => {
+      it("keeps queued and running jobs across close and reopen, and reclaims an abandoned one", async (ctx) => {
+        if (!harness.reopen) return ctx.skip();
+        const abandoned = await queue.enqueue(requestFor(1));
+        const waiting = await queue.enqueue(requestFor(2));
+        await queue.claim("worker-that-dies", LEASE_MS);
+        await queue.close();
+
+        const reopened = await harness.reopen();
+        expect(await reopened.get(waiting.job.id)).toEqual(waiting.job);
+        expect(await reopened.get(abandoned.job.id)).toMatchObject({ state: "running", workerId: "worker-that-dies" });
+
+        advance(LEASE_MS);
+        const reclaimed = await reopened.claim("worker-b", LEASE_MS);
+        expect(reclaimed).toMatchObject({ id: abandoned.job.id, attempts: 2, workerId: "worker-b" });
+        expect(reclaimed?.spec).toEqual(abandoned.job.spec);
+        expect((await reopened.claim("worker-b", LEASE_MS))?.id).toBe(waiting.job.id);
+      });
+    });
+
+    describe("leases", () => {
+      it("lets another worker take a job whose lease expired, and the first worker loses it", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        advance(LEASE_MS);
+
+        const reclaimed = await queue.claim("worker-b", LEASE_MS);
+
+        expect(reclaimed).toMatchObject({ id: job.id, attempts: 2, workerId: "worker-b", leaseExpiresAt: time + LEASE_MS });
+        expect(await queue.renewLease(job.id, "worker-a", LEASE_MS)).toBe("lost");
+      });
+
+      it("fails a job whose workers stopped responding maxAttempts times instead of claiming it again", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          expect(await queue.claim(`worker-${attempt}`, LEASE_MS)).toMatchObject({ id: job.id, attempts: attempt });
+          advance(LEASE_MS);
+        }
+
+        expect(await queue.claim("worker-last", LEASE_MS)).toBeUndefined();
+        const failed = await queue.get(job.id);
+        expect(failed).toMatchObject({ state: "failed", attempts: MAX_ATTEMPTS, finishedAt: time, leaseExpiresAt: null });
+        expect(failed?.message).toBe(
+          `a worker took this job ${MAX_ATTEMPTS} times and stopped responding each time (crash or restart); ` +
+            "look at the worker logs, then trigger it again",
+        );
+        expect(await queue.findActive(job.dedupeKey)).toBeUndefined();
+      });
+
+      it("still claims the next job in the same call that fails an exhausted one", async () => {
+        const exhausted = await queue.enqueue(requestFor(1));
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          await queue.claim("worker-a", LEASE_MS);
+          advance(LEASE_MS);
+        }
+        const fresh = await queue.enqueue(requestFor(2));
+
+        expect((await queue.claim("worker-b", LEASE_MS))?.id).toBe(fresh.job.id);
+        expect((await queue.get(exhausted.job.id))?.state).toBe("failed");
+      });
+
+      it("renews the holder's lease and reports ok", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        advance(LEASE_MS / 2);
+
+        expect(await queue.renewLease(job.id, "worker-a", LEASE_MS)).toBe("ok");
+        expect((await queue.get(job.id))?.leaseExpiresAt).toBe(time + LEASE_MS);
+
+        advance(LEASE_MS - 1); // past the original lease, inside the renewed one
+        expect(await queue.claim("worker-b", LEASE_MS)).toBeUndefined();
+      });
+
+      it("reports lost to a worker that does not hold the job, after finish, and for unknown jobs", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        expect(await queue.renewLease(job.id, "worker-a", LEASE_MS)).toBe("lost"); // still queued
+        await queue.claim("worker-a", LEASE_MS);
+        expect(await queue.renewLease(job.id, "worker-b", LEASE_MS)).toBe("lost");
+
+        await queue.finish(job.id, "worker-a", { state: "succeeded", message: "done" });
+        expect(await queue.renewLease(job.id, "worker-a", LEASE_MS)).toBe("lost");
+        expect(await queue.renewLease("no-such-job", "worker-a", LEASE_MS)).toBe("lost");
+      });
+    });
+
+    describe("finish", () => {
+      it("records the outcome and releases the lease", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        advance(1000);
+
+        const finished = await queue.finish(job.id, "worker-a", { state: "succeeded", message: "opened #43" });
+
+        expect(finished).toMatchObject({
+          id: job.id,
+          state: "succeeded",
+          message: "opened #43",
+          finishedAt: time,
+          leaseExpiresAt: null,
+        });
+        expect(await queue.get(job.id)).toEqual(finished);
+      });
+
+      it("ignores a finish from a worker that lost the lease", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        advance(LEASE_MS);
+        await queue.claim("worker-b", LEASE_MS);
+
+        const late = await queue.finish(job.id, "worker-a", { state: "failed", message: "stale" });
+
+        expect(late).toBeUndefined();
+        expect(await queue.get(job.id)).toMatchObject({ state: "running", workerId: "worker-b", message: null });
+      });
+
+      it("ignores a second finish of a finished job", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.finish(job.id, "worker-a", { state: "succeeded", message: "first" });
+
+        expect(await queue.finish(job.id, "worker-a", { state: "failed", message: "second" })).toBeUndefined();
+        expect(await queue.get(job.id)).toMatchObject({ state: "succeeded", message: "first" });
+      });
+    });
+
+    describe("cancel", () => {
+      it("cancels a queued job at once, naming who stopped it, and never hands it out", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+
+        const cancelled = await queue.cancel(job.id, "octocat");
+
+        expect(cancelled).toMatchObject({ id: job.id, state: "cancelled", finishedAt: time });
+        expect(cancelled?.message).toContain("@octocat");
+        expect(await queue.claim("worker-a", LEASE_MS)).toBeUndefined();
+        expect(await queue.findActive(job.dedupeKey)).toBeUndefined();
+        expect((await queue.enqueue(requestFor(1))).outcome).toBe("enqueued");
+      });
+
+      it("flags a running job, and its worker learns on the next renewal", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+
+        const flagged = await queue.cancel(job.id, "octocat");
+        expect(flagged).toMatchObject({ state: "running", cancelRequestedBy: "octocat" });
+
+        advance(1000);
+        expect(await queue.renewLease(job.id, "worker-a", LEASE_MS)).toBe("cancelled");
+        // Still extended, so nobody else picks the job up while it winds down.
+        expect((await queue.get(job.id))?.leaseExpiresAt).toBe(time + LEASE_MS);
+        expect(await queue.renewLease(job.id, "worker-a", LEASE_MS)).toBe("cancelled");
+
+        const ended = await queue.finish(job.id, "worker-a", { state: "cancelled", message: "stopped by @octocat" });
+        expect(ended).toMatchObject({ state: "cancelled", message: "stopped by @octocat" });
+      });
+
+      it("ends a cancel-requested job whose worker vanished instead of reclaiming it", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.cancel(job.id, "octocat");
+        advance(LEASE_MS);
+
+        expect(await queue.claim("worker-b", LEASE_MS)).toBeUndefined();
+        const ended = await queue.get(job.id);
+        expect(ended).toMatchObject({ state: "cancelled", attempts: 1 });
+        expect(ended?.message).toContain("@octocat");
+      });
+
+      it("leaves a finished job unchanged", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        const finished = await queue.finish(job.id, "worker-a", { state: "succeeded", message: "done" });
+        advance(1000);
+
+        expect(await queue.cancel(job.id, "octocat")).toEqual(finished);
+      });
+
+      it("returns undefined for an unknown job", async () => {
+        expect(await queue.cancel("no-such-job", "octocat")).toBeUndefined();
+        expect(await queue.get("no-such-job")).toBeUndefined();
+      });
+    });
+
+    describe("tracking comment", () => {
+      it("stores the comment id in the spec and leaves the rest alone", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+
+        await queue.setTrackingComment(job.id, 987654321);
+
+        const updated = await queue.get(job.id);
+        expect(updated?.spec).toEqual({ ...job.spec, trackingCommentId: 987654321 });
+      });
+
+      it("keeps the comment id across reopen", async (ctx) => {
+        if (!harness.reopen) return ctx.skip();
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.setTrackingComment(job.id, 55);
+        await queue.close();
+
+        const reopened = await harness.reopen();
+        expect((await reopened.get(job.id))?.spec.trackingCommentId).toBe(55);
+        expect((await reopened.claim("worker-a", LEASE_MS))?.spec.trackingCommentId).toBe(55);
+      });
+    });
+  });
+}
