@@ -4,6 +4,7 @@ import { loadBundledAgents } from "./agents/bundled.js";
 import { loadEnv } from "./config/env.js";
 import type { PlanwrightEnv } from "./config/env.js";
 import { REPO_CONFIG_PATH } from "./config/repo-config.js";
+import { ConfigurationError } from "./errors.js";
 import { createOctokitGitHubPort } from "./github/octokit-github-port.js";
 import { handleWebhook } from "./intake/handle-webhook.js";
 import type { IntakeOutcome } from "./intake/handle-webhook.js";
@@ -25,6 +26,8 @@ export interface PlanwrightOptions {
   startWorkers?: boolean;
   /** What workers do with a job; defaults to the interim runner until the pipeline lands. */
   runner?: JobRunner;
+  /** Print configuration errors and exit(1) instead of throwing (the CLI entry point wants this). */
+  exitOnConfigurationError?: boolean;
   /** Lets tests observe every triage decision. */
   onOutcome?: (outcome: IntakeOutcome) => void;
 }
@@ -61,6 +64,8 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
     } catch (error) {
       app.log.fatal(error instanceof Error ? error.message : String(error));
       rejectRuntime(error);
+      // A stack trace under the list of what to fix only hides it.
+      if (options.exitOnConfigurationError && error instanceof ConfigurationError) process.exit(1);
       throw error;
     }
     const queue = options.queue ?? new SqliteJobQueue({ path: path.join(env.dataDir, "queue.db") });
@@ -82,7 +87,8 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
           }),
       });
     const pool =
-      options.startWorkers === false
+      // PLANWRIGHT_CONCURRENCY=0 makes a webhook-only server.
+      options.startWorkers === false || env.concurrency === 0
         ? undefined
         : new WorkerPool({ queue, concurrency: env.concurrency, run: runner, log: app.log.child({ name: "worker" }) });
     pool?.start();

@@ -5,7 +5,7 @@ import { createPlanwrightApp } from "./app.js";
  * jobs finish (up to 30 s) before the process exits; unfinished jobs stay in
  * the durable queue and are taken up again after the restart.
  */
-const { appFn, runtime } = createPlanwrightApp();
+const { appFn, runtime } = createPlanwrightApp({ exitOnConfigurationError: true });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {

@@ -75,7 +75,10 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
   const result = envSchema.safeParse(env);
   const problems: string[] = [];
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join(".")}: ${issue.message}`);
+    for (const issue of result.error.issues) {
+      const name = issue.path.join(".");
+      problems.push(issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`);
+    }
   }
   const production = env.NODE_ENV === "production";
   const secret = env.WEBHOOK_SECRET;
