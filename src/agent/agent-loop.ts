@@ -40,7 +40,10 @@ export interface AgentRunOptions {
   model: string;
   fallbackModel?: string;
   system: string;
+  /** The next user message: the task, or (with `history`) test failures to fix. */
   firstMessage: string;
+  /** An earlier run's conversation to continue (a fix round keeps everything the agent learned). */
+  history?: MessageParam[];
   tools: Tool[];
   toolContext: Omit<ToolContext, "signal">;
   limits: AgentLimits;
@@ -85,7 +88,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   const toolContext: ToolContext = { ...options.toolContext, signal };
   const toolDefinitions = options.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
 
-  const messages: MessageParam[] = [{ role: "user", content: [{ type: "text", text: options.firstMessage }] }];
+  const messages = appendUserText(options.history ?? [], options.firstMessage);
   let model = options.model;
   let usage = EMPTY_USAGE;
   let costUsd = 0;
@@ -186,6 +189,19 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       return response;
     }
   }
+}
+
+/** Roles must alternate: a history that ended on tool results gets the new text in the same message. */
+function appendUserText(history: readonly MessageParam[], text: string): MessageParam[] {
+  const messages = [...history];
+  const last = messages.at(-1);
+  if (last?.role === "user") {
+    const content = typeof last.content === "string" ? [{ type: "text" as const, text: last.content }] : [...last.content];
+    messages[messages.length - 1] = { role: "user", content: [...content, { type: "text", text }] };
+  } else {
+    messages.push({ role: "user", content: [{ type: "text", text }] });
+  }
+  return messages;
 }
 
 function usageOf(response: MessageResponse): TokenUsage {
