@@ -1,6 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { GitHubAPIError, statusOf } from "../errors.js";
-import type { Comment, DirectoryEntry, GitHubPort, Permission } from "./port.js";
+import type { Comment, DirectoryEntry, GitHubPort, Permission, PullRequest } from "./port.js";
 import { PERMISSION_ORDER } from "./port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -105,5 +105,91 @@ export function createOctokitGitHubPort(octokit: Octokit, coordinates: RepoCoord
         throw GitHubAPIError.wrap(`listing ${path} in ${owner}/${repo}`, error);
       }
     },
+
+    async getIssue(number) {
+      const { data } = await call(`reading #${number}`, () => octokit.rest.issues.get({ owner, repo, issue_number: number }));
+      return {
+        number: data.number,
+        title: data.title,
+        body: data.body ?? "",
+        state: data.state === "closed" ? "closed" : "open",
+        author: data.user?.login ?? "ghost",
+        isPullRequest: Boolean(data.pull_request),
+      };
+    },
+
+    async listIssueComments(number) {
+      const comments = await call(`listing comments of #${number}`, () =>
+        octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 }),
+      );
+      return comments.map((c) => ({
+        id: c.id,
+        author: c.user?.login ?? "ghost",
+        authorType: c.user?.type ?? "User",
+        body: c.body ?? "",
+        createdAt: c.created_at,
+        updatedAt: c.updated_at,
+      }));
+    },
+
+    async findPullRequest(branch) {
+      const { data } = await call(`finding the pull request for ${branch}`, () =>
+        octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: "all", per_page: 20 }),
+      );
+      const pulls = data.map(toPullRequest);
+      return pulls.find((p) => p.state === "open") ?? pulls[0];
+    },
+
+    async listOpenPullRequests(headPrefix) {
+      const pulls = await call("listing open pull requests", () =>
+        octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: "open", per_page: 100 }),
+      );
+      return pulls.map(toPullRequest).filter((p) => p.headRef.startsWith(headPrefix));
+    },
+
+    async createPullRequest(request) {
+      const { data } = await call(`opening a pull request from ${request.head}`, () =>
+        octokit.rest.pulls.create({ owner, repo, ...request }),
+      );
+      return toPullRequest(data);
+    },
+
+    async updatePullRequest(number, change) {
+      await call(`updating pull request #${number}`, () => octokit.rest.pulls.update({ owner, repo, pull_number: number, ...change }));
+    },
+
+    async addLabels(number, labels) {
+      if (labels.length === 0) return;
+      await call(`labelling #${number}`, () => octokit.rest.issues.addLabels({ owner, repo, issue_number: number, labels: [...labels] }));
+    },
+  };
+}
+
+interface PullLike {
+  number: number;
+  html_url: string;
+  state: string;
+  merged_at?: string | null;
+  draft?: boolean;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  title: string;
+  body: string | null;
+  user: { login: string } | null;
+}
+
+function toPullRequest(data: PullLike): PullRequest {
+  return {
+    number: data.number,
+    url: data.html_url,
+    state: data.state === "closed" ? "closed" : "open",
+    merged: Boolean(data.merged_at),
+    draft: Boolean(data.draft),
+    headRef: data.head.ref,
+    headSha: data.head.sha,
+    baseRef: data.base.ref,
+    title: data.title,
+    body: data.body ?? "",
+    author: data.user?.login ?? "ghost",
   };
 }

@@ -18,6 +18,46 @@ export interface DirectoryEntry {
   type: "file" | "dir" | "symlink" | "submodule";
 }
 
+export interface IssueDetails {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  author: string;
+  isPullRequest: boolean;
+}
+
+export interface IssueComment {
+  id: number;
+  author: string;
+  authorType: string;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  state: "open" | "closed";
+  merged: boolean;
+  draft: boolean;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  title: string;
+  body: string;
+  author: string;
+}
+
+export interface NewPullRequest {
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  draft: boolean;
+}
+
 /**
  * Everything planwright asks of GitHub for one repository, behind an interface
  * so the pipeline, the CLI and the tests can plug in something else.
@@ -35,6 +75,15 @@ export interface GitHubPort {
   readFile(path: string): Promise<string | undefined>;
   /** Entries of a directory on the default branch; empty when it does not exist. */
   listDirectory(path: string): Promise<DirectoryEntry[]>;
+  getIssue(number: number): Promise<IssueDetails>;
+  listIssueComments(number: number): Promise<IssueComment[]>;
+  /** The newest pull request whose head is `branch` in this repository, open ones first. */
+  findPullRequest(branch: string): Promise<PullRequest | undefined>;
+  /** Open pull requests whose head branch starts with `prefix`. */
+  listOpenPullRequests(headPrefix: string): Promise<PullRequest[]>;
+  createPullRequest(request: NewPullRequest): Promise<PullRequest>;
+  updatePullRequest(number: number, change: { title?: string; body?: string }): Promise<void>;
+  addLabels(number: number, labels: readonly string[]): Promise<void>;
 }
 
 export function permissionAtLeast(actual: Permission, required: Permission): boolean {

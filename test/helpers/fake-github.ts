@@ -1,4 +1,14 @@
-import type { Comment, DirectoryEntry, GitHubPort, Permission, ReactionContent } from "../../src/github/port.js";
+import type {
+  Comment,
+  DirectoryEntry,
+  GitHubPort,
+  IssueComment,
+  IssueDetails,
+  NewPullRequest,
+  Permission,
+  PullRequest,
+  ReactionContent,
+} from "../../src/github/port.js";
 import type { ReactionTarget } from "../../src/triggers/trigger.js";
 
 /**
@@ -11,6 +21,11 @@ export class FakeGitHub implements GitHubPort {
   comments: Array<Comment & { issueNumber: number }> = [];
   reactions: Array<{ target: ReactionTarget; content: ReactionContent }> = [];
   permissionLookups: string[] = [];
+  issues = new Map<number, IssueDetails>();
+  /** Comments written by people (planwright's own go to `comments`). */
+  discussion = new Map<number, IssueComment[]>();
+  pulls: PullRequest[] = [];
+  labels = new Map<number, string[]>();
   /** Make the next calls of a method fail, as GitHub sometimes does. */
   failing = new Set<keyof GitHubPort>();
   private nextId = 1000;
@@ -56,6 +71,67 @@ export class FakeGitHub implements GitHubPort {
     return [...this.files.keys()]
       .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"))
       .map((p) => ({ name: p.slice(prefix.length), path: p, type: "file" as const }));
+  }
+
+  async getIssue(number: number): Promise<IssueDetails> {
+    this.check("getIssue");
+    const issue = this.issues.get(number);
+    if (!issue) throw Object.assign(new Error("Not Found"), { status: 404 });
+    return issue;
+  }
+
+  async listIssueComments(number: number): Promise<IssueComment[]> {
+    this.check("listIssueComments");
+    const own = this.comments
+      .filter((c) => c.issueNumber === number)
+      .map((c) => ({ id: c.id, author: "planwright[bot]", authorType: "Bot", body: c.body, createdAt: "", updatedAt: "" }));
+    return [...(this.discussion.get(number) ?? []), ...own];
+  }
+
+  async findPullRequest(branch: string): Promise<PullRequest | undefined> {
+    this.check("findPullRequest");
+    const matching = this.pulls.filter((p) => p.headRef === branch).reverse();
+    return matching.find((p) => p.state === "open") ?? matching[0];
+  }
+
+  async listOpenPullRequests(headPrefix: string): Promise<PullRequest[]> {
+    this.check("listOpenPullRequests");
+    return this.pulls.filter((p) => p.state === "open" && p.headRef.startsWith(headPrefix));
+  }
+
+  async createPullRequest(request: NewPullRequest): Promise<PullRequest> {
+    this.check("createPullRequest");
+    if (this.pulls.some((p) => p.headRef === request.head && p.state === "open")) {
+      throw Object.assign(new Error("Validation Failed: A pull request already exists"), { status: 422 });
+    }
+    const number = 100 + this.pulls.length;
+    const pull: PullRequest = {
+      number,
+      url: `https://github.com/o/r/pull/${number}`,
+      state: "open",
+      merged: false,
+      draft: request.draft,
+      headRef: request.head,
+      headSha: "",
+      baseRef: request.base,
+      title: request.title,
+      body: request.body,
+      author: "planwright[bot]",
+    };
+    this.pulls.push(pull);
+    return pull;
+  }
+
+  async updatePullRequest(number: number, change: { title?: string; body?: string }): Promise<void> {
+    this.check("updatePullRequest");
+    const pull = this.pulls.find((p) => p.number === number);
+    if (!pull) throw Object.assign(new Error("Not Found"), { status: 404 });
+    Object.assign(pull, change);
+  }
+
+  async addLabels(number: number, labels: readonly string[]): Promise<void> {
+    this.check("addLabels");
+    this.labels.set(number, [...new Set([...(this.labels.get(number) ?? []), ...labels])]);
   }
 
   commentsOn(issueNumber: number): string[] {
