@@ -12,7 +12,7 @@ import type { JobQueue } from "./queue/job-queue.js";
 import { SqliteJobQueue } from "./queue/sqlite-job-queue.js";
 import { WorkerPool } from "./queue/worker-pool.js";
 import type { JobRunner } from "./queue/worker-pool.js";
-import { createInterimRunner } from "./worker/interim-runner.js";
+import { createPipelineRunner } from "./worker/create-pipeline-runner.js";
 
 /** The webhook events planwright listens to; everything else is never routed to it. */
 export const TRIGGER_EVENTS = ["issues", "issue_comment", "pull_request_review", "pull_request_review_comment"] as const;
@@ -24,7 +24,7 @@ export interface PlanwrightOptions {
   queue?: JobQueue;
   /** Start in-process workers (default true). */
   startWorkers?: boolean;
-  /** What workers do with a job; defaults to the interim runner until the pipeline lands. */
+  /** What workers do with a job; defaults to the implement pipeline. */
   runner?: JobRunner;
   /** Print configuration errors and exit(1) instead of throwing (the CLI entry point wants this). */
   exitOnConfigurationError?: boolean;
@@ -57,16 +57,19 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
   // Nobody may be awaiting the runtime (plain `probot run`); don't turn a boot error into an unhandled rejection twice.
   runtime.catch(() => undefined);
 
-  const appFn: ApplicationFunction = (app: Probot) => {
-    let env: PlanwrightEnv;
-    try {
-      env = loadEnv(options.env ?? process.env);
-    } catch (error) {
+  const appFn: ApplicationFunction = async (app: Probot) => {
+    const failBoot = (error: unknown): never => {
       app.log.fatal(error instanceof Error ? error.message : String(error));
       rejectRuntime(error);
       // A stack trace under the list of what to fix only hides it.
       if (options.exitOnConfigurationError && error instanceof ConfigurationError) process.exit(1);
       throw error;
+    };
+    let env: PlanwrightEnv;
+    try {
+      env = loadEnv(options.env ?? process.env);
+    } catch (error) {
+      return failBoot(error);
     }
     const queue = options.queue ?? new SqliteJobQueue({ path: path.join(env.dataDir, "queue.db") });
     const appBotLogin = memoize(async () => {
@@ -76,21 +79,32 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
       return `${data.slug}[bot]`;
     });
 
-    const runner =
-      options.runner ??
-      createInterimRunner({
+    // PLANWRIGHT_CONCURRENCY=0 makes a webhook-only server.
+    const workers = options.startWorkers !== false && env.concurrency > 0;
+    let pool: WorkerPool | undefined;
+    if (workers) {
+      let runner: JobRunner;
+      try {
+        runner =
+          options.runner ??
+          (await createPipelineRunner({
+            app,
+            env,
+            processEnv: options.env ?? process.env,
+            queue,
+            appSlug: async () => (await appBotLogin()).replace(/\[bot\]$/, ""),
+          }));
+      } catch (error) {
+        return failBoot(error);
+      }
+      pool = new WorkerPool({
         queue,
-        githubFor: async (job) =>
-          createOctokitGitHubPort(await app.auth(job.spec.installationId), {
-            owner: job.spec.repository.owner,
-            repo: job.spec.repository.name,
-          }),
+        concurrency: env.concurrency,
+        leaseMs: env.leaseMs,
+        run: runner,
+        log: app.log.child({ name: "worker" }),
       });
-    const pool =
-      // PLANWRIGHT_CONCURRENCY=0 makes a webhook-only server.
-      options.startWorkers === false || env.concurrency === 0
-        ? undefined
-        : new WorkerPool({ queue, concurrency: env.concurrency, run: runner, log: app.log.child({ name: "worker" }) });
+    }
     pool?.start();
 
     app.on([...TRIGGER_EVENTS], async (context) => {

@@ -40,6 +40,7 @@ const envSchema = z.object({
   PLANWRIGHT_FALLBACK_MODEL: z.string().min(1).optional(),
   PLANWRIGHT_DATA_DIR: z.string().min(1).default(".planwright"),
   PLANWRIGHT_CONCURRENCY: positiveInt("PLANWRIGHT_CONCURRENCY", 2, 64),
+  PLANWRIGHT_LEASE_SECONDS: positiveInt("PLANWRIGHT_LEASE_SECONDS", 60, 3600),
   PLANWRIGHT_SANDBOX: z
     .enum(["auto", "bwrap", "none"], { message: 'PLANWRIGHT_SANDBOX must be "auto", "bwrap" or "none"' })
     .default("auto"),
@@ -63,6 +64,8 @@ export interface PlanwrightEnv {
   /** Absolute path of the data directory (queue, mirrors, transcripts). */
   dataDir: string;
   concurrency: number;
+  /** How long a worker holds a job between heartbeats; a dead worker's job is taken up again after it. */
+  leaseMs: number;
   sandbox: "auto" | "bwrap" | "none";
   redisUrl: string | undefined;
 }
@@ -104,6 +107,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
     fallbackModel: e.PLANWRIGHT_FALLBACK_MODEL,
     dataDir: path.resolve(cwd, e.PLANWRIGHT_DATA_DIR),
     concurrency: e.PLANWRIGHT_CONCURRENCY,
+    leaseMs: Math.max(1, e.PLANWRIGHT_LEASE_SECONDS) * 1000,
     sandbox: e.PLANWRIGHT_SANDBOX,
     redisUrl: e.REDIS_URL,
   };

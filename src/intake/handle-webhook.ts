@@ -226,7 +226,6 @@ async function enqueue(
     return { status: "duplicate-delivery", job: result.job };
   }
 
-  deps.onEnqueued?.(result.job);
   // The job is safe in the queue now; a failed acknowledgement must not lose it,
   // so these calls are logged rather than thrown. The worker re-creates a missing
   // tracking comment.
@@ -237,6 +236,8 @@ async function enqueue(
     await deps.queue.setTrackingComment(result.job.id, comment.id);
     result.job.spec.trackingCommentId = comment.id;
   });
+  // Workers are woken only now, so the first thing they do is edit this comment rather than race it.
+  deps.onEnqueued?.(result.job);
   deps.log.info(log, result.outcome === "enqueued" ? "job enqueued" : "acknowledged a redelivered job");
   return { status: result.outcome, job: result.job };
 }

@@ -9,12 +9,15 @@ import type { TrackingView } from "./tracking-comment.js";
  * its comment posted (GitHub hiccup during the webhook), the comment is found
  * by its marker or created, so every run ends with a visible status.
  */
+/** How long after enqueueing the webhook's own acknowledgement may still be in flight. */
+const ACKNOWLEDGEMENT_GRACE_MS = 10_000;
+
 export class TrackingPublisher {
   private commentId: number | null;
 
   constructor(
     private readonly github: Pick<GitHubPort, "createComment" | "updateComment" | "findComment">,
-    private readonly queue: Pick<JobQueue, "setTrackingComment">,
+    private readonly queue: Pick<JobQueue, "setTrackingComment" | "get">,
     private readonly job: Job,
     private readonly now: () => number = Date.now,
   ) {
@@ -28,10 +31,7 @@ export class TrackingPublisher {
 
   async update(change: Partial<TrackingView>): Promise<void> {
     const body = renderTrackingComment({ ...trackingViewOf(this.job, this.now()), ...change });
-    if (this.commentId === null) {
-      const existing = await this.github.findComment(this.threadNumber, trackingMarker(this.job.id));
-      if (existing) this.commentId = existing.id;
-    }
+    if (this.commentId === null) this.commentId = await this.findExisting();
     if (this.commentId !== null) {
       await this.github.updateComment(this.commentId, body);
       return;
@@ -39,5 +39,22 @@ export class TrackingPublisher {
     const created = await this.github.createComment(this.threadNumber, body);
     this.commentId = created.id;
     await this.queue.setTrackingComment(this.job.id, created.id);
+  }
+
+  /**
+   * The intake posts the comment right after enqueueing; a worker that polls
+   * in between must not post a second one, so a young job gets a moment for
+   * the acknowledgement to land.
+   */
+  private async findExisting(): Promise<number | null> {
+    const deadline = this.job.createdAt + ACKNOWLEDGEMENT_GRACE_MS;
+    for (;;) {
+      const stored = (await this.queue.get(this.job.id))?.spec.trackingCommentId ?? null;
+      if (stored !== null) return stored;
+      const found = await this.github.findComment(this.threadNumber, trackingMarker(this.job.id));
+      if (found) return found.id;
+      if (this.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }

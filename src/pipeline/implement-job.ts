@@ -1,0 +1,251 @@
+import path from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import type { ModelClient } from "../agent/model-client.js";
+import type { AgentTask, DiscussionComment } from "../agent/task.js";
+import { createJsonlTranscript } from "../agent/transcript.js";
+import { runWorkSession } from "../agent/work-session.js";
+import type { WorkSessionEvent, WorkSessionResult } from "../agent/work-session.js";
+import type { AgentDefinition } from "../agents/definition.js";
+import { AgentRegistry } from "../agents/registry.js";
+import type { GitHubPort, IssueDetails, PullRequest } from "../github/port.js";
+import type { JobOutcome, JobQueue } from "../queue/job-queue.js";
+import type { Job } from "../queue/job.js";
+import { renderPullRequestBody } from "../report/pull-request-body.js";
+import type { Sandbox } from "../sandbox/sandbox.js";
+import type { Phase } from "../tracking/tracking-comment.js";
+import { TrackingPublisher } from "../tracking/tracking-publisher.js";
+import { describeOutcome } from "../verify/run-project-command.js";
+import { resolveCommands } from "../workspace/detect-commands.js";
+import { branchName } from "../workspace/local-worktree.js";
+import type { Checkout, Workspace } from "../workspace/workspace.js";
+import { explainFailure } from "./explain-failure.js";
+import { publishPullRequest } from "./publish-pull-request.js";
+
+export interface PipelineDependencies {
+  githubFor: (job: Job) => Promise<GitHubPort>;
+  /** A fresh installation token for git; asked for right before each fetch and push. */
+  tokenFor: (job: Job) => () => Promise<string>;
+  workspace: Workspace;
+  modelClient: ModelClient;
+  sandbox: Sandbox;
+  bundledAgents: () => Promise<AgentDefinition[]>;
+  queue: Pick<JobQueue, "setTrackingComment" | "get">;
+  model: string;
+  fallbackModel?: string;
+  dataDir: string;
+  /** Removes secrets from everything posted or written. */
+  redact: (text: string) => string;
+  /** Commit author: the app's bot account. */
+  botIdentity: (job: Job) => Promise<{ name: string; email: string }>;
+  log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  now?: () => number;
+  /** Minimum time between tracking-comment edits while the agent works (GitHub rate limits). */
+  progressIntervalMs?: number;
+}
+
+/**
+ * Issue → pull request for one job: checkout, agent, verification, publish,
+ * with the tracking comment kept current and every failure explained there.
+ */
+export function createImplementRunner(deps: PipelineDependencies) {
+  return async (job: Job, { signal }: { signal: AbortSignal }): Promise<JobOutcome> => {
+    const now = deps.now ?? Date.now;
+    const github = await deps.githubFor(job);
+    const tracking = new TrackingPublisher(github, deps.queue, job, now);
+    const spec = job.spec;
+    const token = deps.tokenFor(job);
+    const transcriptPath = path.join(deps.dataDir, "transcripts", `${job.id}.jsonl`);
+    const transcript = createJsonlTranscript(transcriptPath, job.id, deps.redact);
+    let phase: Phase = "checkout";
+    let checkout: Checkout | undefined;
+    const home = await mkdtemp(path.join(os.tmpdir(), "planwright-home-"));
+    const update = (change: Parameters<TrackingPublisher["update"]>[0]) =>
+      tracking.update(change).catch((error: unknown) => deps.log.warn({ err: error, jobId: job.id }, "tracking comment update failed"));
+
+    try {
+      await update({ status: "running", phase });
+      if (spec.kind !== "implement" || spec.issueNumber === null) {
+        throw new UnsupportedJobError("revising a pull request from review feedback is not available in this version yet");
+      }
+      const issue = await github.getIssue(spec.issueNumber);
+      if (issue.state === "closed") throw new UnsupportedJobError(`issue #${issue.number} was closed before the run started`);
+      const { registry } = await AgentRegistry.forRepository(github, await deps.bundledAgents());
+      const definition = registry.get(spec.agent);
+      if (!definition) throw new UnsupportedJobError(`the agent \`${spec.agent}\` no longer exists on the default branch`);
+
+      const prefix = spec.config.pull_request.branch_prefix;
+      const existing = await existingPullRequest(github, prefix, issue.number);
+      const branch = existing?.headRef ?? branchName(prefix, issue.number, issue.title);
+      checkout = await deps.workspace.checkout({
+        cloneUrl: spec.repository.cloneUrl,
+        repoFullName: spec.repository.fullName,
+        defaultBranch: spec.repository.defaultBranch,
+        branch,
+        token,
+        runId: job.id,
+        signal,
+      });
+      const commands = await resolveCommands(spec.config.commands, checkout.path);
+
+      phase = "agent";
+      await update({ status: "running", phase, detail: "starting" });
+      const progress = progressReporter(update, () => phase, deps.progressIntervalMs ?? 15_000, now);
+      const session = await runWorkSession({
+        definition,
+        worktree: checkout.path,
+        task: await taskFor(github, issue, job),
+        docs: spec.config.docs,
+        commands: { setup: commands.setup, test: commands.test, testTimeoutMs: spec.config.commands.test_timeout * 1000 },
+        limits: {
+          turns: spec.config.limits.turns,
+          costUsd: spec.config.limits.cost_usd,
+          minutes: spec.config.limits.minutes,
+          fixRounds: spec.config.limits.fix_rounds,
+        },
+        model: spec.config.agents[spec.agent]?.model ?? spec.config.model ?? definition.model ?? deps.model,
+        ...(deps.fallbackModel ? { fallbackModel: deps.fallbackModel } : {}),
+        client: deps.modelClient,
+        sandbox: deps.sandbox,
+        transcript,
+        signal,
+        homeDir: home,
+        onEvent: (event) => {
+          if (event.type === "phase" && event.phase === "verify") phase = "verify";
+          if (event.type === "phase" && event.phase === "fix") phase = "agent";
+          progress(event);
+        },
+      });
+
+      phase = "publish";
+      await update({ status: "running", phase });
+      const published = await publishPullRequest({
+        github,
+        workspace: deps.workspace,
+        checkout,
+        session,
+        job,
+        issue,
+        definition,
+        existing,
+        token,
+        author: await deps.botIdentity(job),
+        redact: deps.redact,
+        cancelled: session.agent.stopReason === "cancelled",
+      });
+      return await finish(update, job, session, published);
+    } catch (error) {
+      const explained = explainFailure(error, phase, signal);
+      deps.log.warn({ jobId: job.id, phase, err: error }, `run failed: ${explained.reason}`);
+      await update({
+        status: explained.cancelled ? "cancelled" : "failed",
+        phase,
+        reason: deps.redact(explained.reason),
+        nextStep: explained.nextStep,
+      });
+      return { state: explained.cancelled ? "cancelled" : "failed", message: deps.redact(explained.reason) };
+    } finally {
+      await transcript.close().catch(() => undefined);
+      if (checkout) await deps.workspace.release(checkout).catch(() => undefined);
+      await rm(home, { recursive: true, force: true }).catch(() => undefined);
+    }
+  };
+}
+
+class UnsupportedJobError extends Error {
+  override name = "UnsupportedJobError";
+}
+
+async function existingPullRequest(github: GitHubPort, prefix: string, issue: number): Promise<PullRequest | undefined> {
+  // Titles change; the branch is found by the issue number so a re-run lands on the same pull request.
+  const open = await github.listOpenPullRequests(`${prefix}issue-${issue}`);
+  return open.find((p) => p.headRef === `${prefix}issue-${issue}` || p.headRef.startsWith(`${prefix}issue-${issue}-`));
+}
+
+/** The issue and its discussion as of the trigger: later comments and later edits are not the maintainer's request. */
+async function taskFor(github: GitHubPort, issue: IssueDetails, job: Job): Promise<AgentTask> {
+  const comments: DiscussionComment[] = (await github.listIssueComments(issue.number))
+    .filter((c) => c.authorType !== "Bot" && !c.body.includes("<!-- planwright:"))
+    .filter((c) => !c.updatedAt || Date.parse(c.updatedAt) <= job.createdAt)
+    .map((c) => ({ author: c.author, body: c.body, createdAt: c.createdAt }));
+  return {
+    kind: "implement",
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    comments,
+    instructions: job.spec.instructions,
+    requester: job.spec.requester,
+  };
+}
+
+function progressReporter(
+  update: (change: Parameters<TrackingPublisher["update"]>[0]) => Promise<void>,
+  phase: () => Phase,
+  intervalMs: number,
+  now: () => number,
+) {
+  let last = 0;
+  let turn = 0;
+  let tool = "";
+  let cost = 0;
+  return (event: WorkSessionEvent) => {
+    if (event.type === "turn") turn = event.turn;
+    if (event.type === "tool") tool = event.name;
+    if (event.type === "usage") cost = event.costUsd;
+    const phaseChange = event.type === "phase";
+    if (!phaseChange && now() - last < intervalMs) return;
+    last = now();
+    const detail =
+      phase() === "verify"
+        ? "running the tests"
+        : event.type === "command"
+          ? `\`${event.outcome.command}\` ${describeOutcome(event.outcome)}`
+          : `turn ${turn}${tool ? ` · ${tool}` : ""} · $${cost.toFixed(2)}`;
+    void update({ status: "running", phase: phase(), detail });
+  };
+}
+
+async function finish(
+  update: (change: Parameters<TrackingPublisher["update"]>[0]) => Promise<void>,
+  job: Job,
+  session: WorkSessionResult,
+  published: Awaited<ReturnType<typeof publishPullRequest>>,
+): Promise<JobOutcome> {
+  const stop = session.agent.stopReason;
+  if (stop === "cancelled") {
+    const where = published.pullRequest ? ` Partial work is on ${published.pullRequest.url}.` : published.pushed ? ` Partial work is on branch \`${published.branch}\`.` : "";
+    await update({ status: "cancelled", phase: "agent", reason: `${session.agent.stopDetail}.${where}` });
+    return { state: "cancelled", message: session.agent.stopDetail };
+  }
+  if (!published.pullRequest) {
+    const reason =
+      stop === "completed"
+        ? "the agent finished without changing any file, so there is nothing to open a pull request for."
+        : `the agent stopped (${session.agent.stopDetail}) before changing any file.`;
+    await update({
+      status: stop === "completed" ? "succeeded" : "failed",
+      phase: "publish",
+      reason,
+      nextStep: "add detail to the issue (what to build, where), then trigger again.",
+    });
+    return { state: stop === "completed" ? "succeeded" : "failed", message: reason };
+  }
+  const verified = session.verification === null || session.verification.passed;
+  const problem =
+    stop !== "completed"
+      ? `the agent did not finish (${session.agent.stopDetail}); the pull request is a draft with its partial work.`
+      : !verified
+        ? `planwright's test run ${describeOutcome(session.verification!)}; the pull request is a draft.`
+        : undefined;
+  await update({
+    status: problem ? "failed" : "succeeded",
+    phase: "publish",
+    pullRequestUrl: published.pullRequest.url,
+    ...(problem ? { reason: problem, nextStep: "review the draft, then comment `/" + job.spec.command + " <what to fix>` on it or push fixes yourself." } : {}),
+  });
+  return {
+    state: problem ? "failed" : "succeeded",
+    message: problem ?? `${published.created ? "opened" : "updated"} ${published.pullRequest.url}`,
+  };
+}

@@ -1,0 +1,57 @@
+import type { AgentRunResult } from "../agent/agent-loop.js";
+import type { AgentReport } from "./parse-report.js";
+import { capMarkdown, renderReport } from "./render-report.js";
+import { renderFigures, renderVerification } from "./run-summary.js";
+import type { CommandOutcome } from "../verify/run-project-command.js";
+
+/** GitHub refuses bodies over 65,536 characters; stay well under it. */
+export const MAX_PR_BODY_CHARS = 60_000;
+
+export interface PullRequestBodyInput {
+  report: AgentReport;
+  verification: CommandOutcome | null;
+  fixRoundsUsed: number;
+  droppedPaths: readonly string[];
+  protectedPaths: readonly string[];
+  /** The issue this closes; null for runs without one. */
+  issueNumber: number | null;
+  agent: AgentRunResult;
+  agentName: string;
+  runId: string;
+  missingDocs: readonly string[];
+}
+
+/**
+ * The pull request body: the agent's report first (its words), then what
+ * planwright itself observed, then the figures. Only the report is cut when
+ * the whole is too long, so the verdict and `Closes #n` always survive.
+ */
+export function renderPullRequestBody(input: PullRequestBodyInput): string {
+  const tail: string[] = [];
+  if (input.agent.stopReason !== "completed") {
+    tail.push(`> [!WARNING]\n> The agent did not finish: ${input.agent.stopDetail}. This pull request holds its partial work.`);
+  }
+  tail.push(renderVerification(input.verification, input.fixRoundsUsed));
+  if (input.missingDocs.length) {
+    tail.push(`**Missing documents:** ${input.missingDocs.map((d) => `\`${d}\``).join(", ")} did not exist, so the agent worked without them.`);
+  }
+  if (input.droppedPaths.length) {
+    tail.push(
+      [
+        "## Not pushed",
+        `These files were changed by the agent but match protected paths (${input.protectedPaths.map((p) => `\`${p}\``).join(", ")}), so planwright left them out:`,
+        ...input.droppedPaths.map((p) => `- \`${p}\``),
+      ].join("\n"),
+    );
+  }
+  if (input.issueNumber !== null) tail.push(`Closes #${input.issueNumber}`);
+  tail.push(`<sub>planwright · \`${input.agentName}\` · run \`${input.runId.slice(0, 8)}\` · ${renderFigures(input.agent)}</sub>`);
+  const tailText = tail.join("\n\n");
+  const budget = MAX_PR_BODY_CHARS - tailText.length - 2;
+  const report = capMarkdown(
+    renderReport(input.report),
+    Math.max(1_000, budget),
+    "\n\n_The report was cut here to fit GitHub's size limit; the full text is in the run's transcript._",
+  );
+  return `${report}\n\n${tailText}`.slice(0, MAX_PR_BODY_CHARS);
+}

@@ -1,0 +1,443 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { withFileLock } from "./file-lock.js";
+import { authorizationConfig, redactCredentials, withoutCredentials } from "./git-credentials.js";
+import { GitCommandError, runGit, type GitCall, type GitConfigEntries } from "./git-runner.js";
+import { KeyedMutex } from "./keyed-mutex.js";
+import { protectedPathMatcher } from "./protected-paths.js";
+import {
+  GitOperationError,
+  PushRejectedError,
+  type Checkout,
+  type CheckoutRequest,
+  type CommitRequest,
+  type CommitResult,
+  type Workspace,
+} from "./workspace.js";
+
+export interface MirrorWorkspaceOptions {
+  /** The data directory's `workspaces` folder: mirrors and worktrees live below it. */
+  root: string;
+  /** The git executable; default `git` from PATH. */
+  gitBinary?: string;
+  log?: { info?(message: string): void; warn(message: string): void };
+  /**
+   * Parallel checkout workers when a worktree is filled (git's
+   * `checkout.workers`); 0 means one per CPU. Default 0.
+   */
+  checkoutWorkers?: number;
+  /** A mirror lock file left untouched this long is taken over. Default 30 s. */
+  lockStaleMs?: number;
+}
+
+/** A checkout as this workspace makes it: always with its mirror, and where the time went. */
+export interface MirrorCheckout extends Checkout {
+  mirrorPath: string;
+  timings: {
+    /** Waiting for the mirror lock, asking the remote, fetching, registering the worktree. */
+    mirrorMs: number;
+    /** Writing the files into the new worktree. */
+    worktreeMs: number;
+  };
+}
+
+/** Shared by every instance in the process: the mirror path is the key. */
+const mirrorMutex = new KeyedMutex();
+
+/** git's object id of the empty tree. */
+const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+const PLANWRIGHT_IDENTITY = {
+  GIT_AUTHOR_NAME: "planwright",
+  GIT_AUTHOR_EMAIL: "planwright@localhost",
+  GIT_COMMITTER_NAME: "planwright",
+  GIT_COMMITTER_EMAIL: "planwright@localhost",
+};
+
+interface RemoteHeads {
+  /** Branch name → head commit. */
+  heads: Map<string, string>;
+}
+
+/**
+ * Checkouts backed by one bare mirror per repository
+ * (`<root>/mirrors/<host>/<owner>/<name>.git`) and one worktree per run
+ * (`<root>/worktrees/<runId>`). A warm checkout asks the remote for its branch
+ * heads, fetches only the default branch and the run's branch and only when
+ * they moved, then fills a new worktree from the local object store.
+ *
+ * The token only ever travels as an `http.extraHeader` in command-scope
+ * configuration (environment variables of that one git process); fetches and
+ * pushes name the clone URL directly, so no config file learns it.
+ */
+export class MirrorWorkspace implements Workspace {
+  private readonly root: string;
+
+  constructor(private readonly options: MirrorWorkspaceOptions) {
+    this.root = path.resolve(options.root);
+  }
+
+  /** Where the repository's mirror lives (exists after its first checkout). */
+  mirrorPath(cloneUrl: string, repoFullName: string): string {
+    const [owner, name, ...rest] = repoFullName.split("/");
+    if (!owner || !name || rest.length > 0 || !isSafeSegment(owner) || !isSafeSegment(name)) {
+      throw new GitOperationError("checkout", `"${repoFullName}" is not an owner/name repository name`);
+    }
+    return path.join(this.root, "mirrors", hostDirectory(cloneUrl), owner, `${name.replace(/\.git$/, "")}.git`);
+  }
+
+  async checkout(request: CheckoutRequest): Promise<MirrorCheckout> {
+    const { signal } = request;
+    const started = performance.now();
+    if (!isSafeSegment(request.runId)) {
+      throw new GitOperationError("checkout", `run id "${request.runId}" cannot name a directory (letters, digits, ".", "_" and "-" only)`);
+    }
+    const mirror = this.mirrorPath(request.cloneUrl, request.repoFullName);
+    const worktree = path.join(this.root, "worktrees", request.runId);
+    await mkdir(path.dirname(mirror), { recursive: true });
+    await mkdir(path.dirname(worktree), { recursive: true });
+    await this.assertBranchName(request.branch, path.dirname(mirror), signal);
+    const git = (args: readonly string[]) => this.git({ cwd: mirror, args, signal });
+
+    const checkout = await this.withMirrorLock(mirror, signal, async (): Promise<Checkout & { mirrorPath: string }> => {
+      if (!existsSync(path.join(mirror, "HEAD"))) {
+        this.options.log?.info?.(`creating the mirror of ${request.repoFullName} in ${mirror}`);
+        await this.git({ cwd: path.dirname(mirror), args: ["init", "--bare", "--quiet", mirror], signal });
+        // For people looking at the mirror; planwright itself always fetches by URL.
+        await git(["config", "remote.origin.url", withoutCredentials(request.cloneUrl)]);
+      }
+      const auth = authorizationConfig(await request.token());
+      const remote = await this.remoteHeads(mirror, request, auth);
+      const emptyRepository = remote.heads.size === 0;
+      const defaultHead = remote.heads.get(request.defaultBranch);
+      if (!emptyRepository && defaultHead === undefined) {
+        const names = [...remote.heads.keys()];
+        throw new GitOperationError(
+          "checkout",
+          `the default branch "${request.defaultBranch}" does not exist in ${request.repoFullName} ` +
+            `(it has ${names.length} branch${names.length === 1 ? "" : "es"}: ${names.slice(0, 10).join(", ")}${names.length > 10 ? ", …" : ""}). ` +
+            "Check the repository's default branch on GitHub (Settings → General); if it was renamed or deleted, trigger the run again.",
+        );
+      }
+      const branchExisted = remote.heads.has(request.branch);
+      await this.fetchChanged(mirror, request, remote, auth);
+
+      await this.clearLeftoverWorktree(mirror, worktree);
+      await this.releaseBranchFromOtherWorktrees(mirror, request.branch);
+
+      if (emptyRepository) {
+        await this.addUnbornWorktree(mirror, worktree, request.branch, signal);
+        return { path: worktree, branch: request.branch, baseSha: "", branchExisted: false, emptyRepository: true, mirrorPath: mirror };
+      }
+      const baseRef = `refs/remotes/origin/${branchExisted ? request.branch : request.defaultBranch}`;
+      const baseSha = (await git(["rev-parse", "--verify", `${baseRef}^{commit}`])).trim();
+      // -B resets a branch left behind by a crashed run instead of failing on it.
+      await git(["worktree", "add", "--quiet", "--no-checkout", "-B", request.branch, worktree, baseSha]);
+      return { path: worktree, branch: request.branch, baseSha, branchExisted, emptyRepository: false, mirrorPath: mirror };
+    });
+
+    const registered = performance.now();
+    const timed = (): MirrorCheckout => ({
+      ...checkout,
+      timings: { mirrorMs: registered - started, worktreeMs: performance.now() - registered },
+    });
+    if (checkout.emptyRepository) return timed();
+    try {
+      // Filled outside the mirror lock: writing tens of thousands of files
+      // must not hold up other runs' fetches. The registered worktree keeps
+      // its objects safe from a concurrent gc.
+      await this.git({
+        cwd: worktree,
+        args: ["reset", "--hard", "--quiet"],
+        signal,
+        config: [["checkout.workers", String(this.options.checkoutWorkers ?? 0)]],
+      });
+    } catch (error) {
+      await this.release(checkout).catch(() => {});
+      throw error;
+    }
+    return timed();
+  }
+
+  async commit(checkout: Checkout, request: CommitRequest): Promise<CommitResult> {
+    const identity = {
+      GIT_AUTHOR_NAME: request.author.name,
+      GIT_AUTHOR_EMAIL: request.author.email,
+      GIT_COMMITTER_NAME: request.author.name,
+      GIT_COMMITTER_EMAIL: request.author.email,
+    };
+    const git = (args: readonly string[], extra: Partial<GitCall> = {}) =>
+      this.git({ cwd: checkout.path, args, env: identity, ...extra }, "commit");
+
+    await git(["add", "--all"]);
+    const staged = parseRawDiff(await git(["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"]));
+    const isProtected = protectedPathMatcher(request.protectedPaths);
+    const dropped = staged
+      .filter((change) => isProtected(change.path) || isNewEmbeddedRepository(change))
+      .map((change) => change.path);
+    // Setup's own output (a lockfile npm wrote) is not the agent's work: left out, but not "dropped".
+    const excluded = new Set(request.excludePaths ?? []);
+    const unstage = [...dropped, ...staged.map((change) => change.path).filter((p) => excluded.has(p) && !dropped.includes(p))];
+
+    if (unstage.length > 0) {
+      // Back to what HEAD has (nothing, on an unborn branch): a protected file
+      // the agent deleted stays, one it added or changed is left out (it
+      // remains in the worktree only). Paths go through stdin: there may be
+      // thousands, and `--literal-pathspecs` keeps `*` or `:` in a name literal.
+      await git(["--literal-pathspecs", "reset", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul"], {
+        input: unstage.map((file) => `${file}\0`).join(""),
+      });
+    }
+    const changedPaths = (await git(["diff", "--cached", "--name-only", "-z", "--no-renames"])).split("\0").filter(Boolean);
+    if (changedPaths.length === 0) return { sha: null, droppedPaths: dropped, changedPaths: [] };
+
+    // Through a file, not `-m`: the message is model-written text and the argv
+    // is visible to every user of the machine.
+    const gitDir = (await git(["rev-parse", "--absolute-git-dir"])).trim();
+    const messageFile = path.join(gitDir, "PLANWRIGHT_COMMIT_MSG");
+    await writeFile(messageFile, request.message.endsWith("\n") ? request.message : `${request.message}\n`);
+    try {
+      await git(["commit", "--quiet", "--no-verify", "--file", messageFile]);
+    } finally {
+      await rm(messageFile, { force: true });
+    }
+    const sha = (await git(["rev-parse", "HEAD"])).trim();
+    return { sha, droppedPaths: dropped, changedPaths };
+  }
+
+  async push(checkout: Checkout, request: { cloneUrl: string; token: () => Promise<string>; signal?: AbortSignal }): Promise<void> {
+    const token = await request.token();
+    try {
+      await runGit({
+        cwd: checkout.path,
+        args: ["push", "--no-verify", request.cloneUrl, `HEAD:refs/heads/${checkout.branch}`],
+        config: authorizationConfig(token),
+        ...(this.options.gitBinary ? { binary: this.options.gitBinary } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof GitCommandError)) throw error;
+      const said = redactCredentials(error.stderr, token);
+      if (/refusing to allow an? .{1,80} to create or update workflow/i.test(said)) {
+        throw new GitOperationError(
+          "push",
+          `GitHub refused the branch ${checkout.branch} because it changes files under .github/workflows/ and the app lacks the "workflows" permission. ` +
+            "Keep .github/workflows/** in the protected paths (the default), or grant the GitHub App the Workflows (read and write) permission. " +
+            `Git said: ${said}`,
+        );
+      }
+      const rejected = /\[rejected\][^\n]*\((fetch first|non-fast-forward)\)|\[remote rejected\][^\n]*(cannot lock ref|incorrect old value)/i.exec(said);
+      if (rejected) throw new PushRejectedError(checkout.branch, rejected[0].replace(/^\W+/, "").trim());
+      // No `cause`: it would carry git's unredacted output into logs.
+      throw new GitOperationError("push", withHint(said));
+    }
+  }
+
+  async release(checkout: Checkout): Promise<void> {
+    const mirror = checkout.mirrorPath ?? (await this.mirrorOfWorktree(checkout.path));
+    if (mirror) {
+      await this.git({ cwd: mirror, args: ["worktree", "remove", "--force", checkout.path] }).catch(async () => {
+        await rm(checkout.path, { recursive: true, force: true });
+        await this.git({ cwd: mirror, args: ["worktree", "prune"] }).catch(() => {});
+      });
+      // The run's local branch only keeps objects alive; the next run on the
+      // branch starts from the remote again. Refuses (fine) if checked out elsewhere.
+      await this.withMirrorLock(mirror, undefined, () => this.git({ cwd: mirror, args: ["branch", "--quiet", "-D", checkout.branch] })).catch(
+        () => {},
+      );
+    } else {
+      await rm(checkout.path, { recursive: true, force: true });
+    }
+  }
+
+  private async remoteHeads(mirror: string, request: CheckoutRequest, auth: GitConfigEntries): Promise<RemoteHeads> {
+    // All heads in one round trip: it tells an empty repository from a missing
+    // default branch, and whether the run's branch exists.
+    const output = await this.git({ cwd: mirror, args: ["ls-remote", "--heads", request.cloneUrl], config: auth, signal: request.signal });
+    const heads = new Map<string, string>();
+    for (const line of output.split("\n")) {
+      const match = /^([0-9a-f]{40,64})\trefs\/heads\/(.+)$/.exec(line.trim());
+      if (match?.[1] && match[2]) heads.set(match[2], match[1]);
+    }
+    return { heads };
+  }
+
+  /**
+   * Fetches the default branch and the run's branch into `refs/remotes/origin/*`,
+   * skipping those whose remote-tracking ref already has the advertised
+   * commit (a tracking ref is only written after a complete fetch).
+   */
+  private async fetchChanged(mirror: string, request: CheckoutRequest, remote: RemoteHeads, auth: GitConfigEntries): Promise<void> {
+    const wanted = [...new Set([request.defaultBranch, request.branch])];
+    const refspecs: string[] = [];
+    for (const branch of wanted) {
+      const trackingRef = `refs/remotes/origin/${branch}`;
+      const advertised = remote.heads.get(branch);
+      const local = await this.git({ cwd: mirror, args: ["rev-parse", "--verify", "--quiet", trackingRef] }).then(
+        (sha) => sha.trim(),
+        () => "",
+      );
+      if (advertised === undefined) {
+        if (local) await this.git({ cwd: mirror, args: ["update-ref", "-d", trackingRef] });
+      } else if (advertised !== local) {
+        refspecs.push(`+refs/heads/${branch}:${trackingRef}`);
+      }
+    }
+    if (refspecs.length === 0) {
+      this.options.log?.info?.(`mirror of ${request.repoFullName} is up to date; nothing to fetch`);
+      return;
+    }
+    await this.git({
+      cwd: mirror,
+      args: ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", request.cloneUrl, ...refspecs],
+      config: auth,
+      signal: request.signal,
+    });
+  }
+
+  /** A worktree directory of the same run id, left by a crash, is removed; so is git's record of it. */
+  private async clearLeftoverWorktree(mirror: string, worktree: string): Promise<void> {
+    if (existsSync(worktree)) {
+      this.options.log?.warn(`removing the leftover worktree ${worktree}`);
+      await this.git({ cwd: mirror, args: ["worktree", "remove", "--force", "--force", worktree] }).catch(() => {});
+      await rm(worktree, { recursive: true, force: true });
+    }
+    await this.git({ cwd: mirror, args: ["worktree", "prune"] });
+  }
+
+  /**
+   * Runs on one branch are serialised by the queue, so a worktree still
+   * holding the branch is a crashed run's. Detaching its HEAD (files, index
+   * and commits untouched) lets this run take the branch; git refuses to have
+   * one branch checked out twice.
+   */
+  private async releaseBranchFromOtherWorktrees(mirror: string, branch: string): Promise<void> {
+    const listing = await this.git({ cwd: mirror, args: ["worktree", "list", "--porcelain"] });
+    for (const block of listing.split("\n\n")) {
+      const lines = block.split("\n");
+      const holder = lines.find((line) => line.startsWith("worktree "))?.slice("worktree ".length);
+      if (!holder || !lines.includes(`branch refs/heads/${branch}`)) continue;
+      this.options.log?.warn(`the branch ${branch} is still checked out in ${holder}; detaching it there`);
+      await this.git({ cwd: holder, args: ["checkout", "--quiet", "--detach"] }).catch(async () => {
+        // An unborn branch cannot be detached from; that worktree has no commit to lose.
+        await this.git({ cwd: mirror, args: ["worktree", "remove", "--force", "--force", holder] }).catch(() => {});
+      });
+    }
+  }
+
+  /**
+   * An empty repository has no commit to base a worktree on, and git 2.39's
+   * `worktree add` has no `--orphan`: the worktree is created on a throwaway
+   * empty commit (never referenced, so gc takes it), then HEAD is pointed at
+   * the unborn branch, so the agent's first commit is a root commit.
+   */
+  private async addUnbornWorktree(mirror: string, worktree: string, branch: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.git({ cwd: mirror, args: ["update-ref", "-d", `refs/heads/${branch}`] });
+    await this.git({ cwd: mirror, args: ["hash-object", "-w", "-t", "tree", "/dev/null"] });
+    const placeholder = (
+      await this.git({ cwd: mirror, args: ["commit-tree", EMPTY_TREE, "-m", "planwright placeholder"], env: PLANWRIGHT_IDENTITY, signal })
+    ).trim();
+    await this.git({ cwd: mirror, args: ["worktree", "add", "--quiet", "--no-checkout", "--detach", worktree, placeholder], signal });
+    await this.git({ cwd: worktree, args: ["symbolic-ref", "HEAD", `refs/heads/${branch}`] });
+  }
+
+  private async mirrorOfWorktree(worktree: string): Promise<string | undefined> {
+    const pointer = await readFile(path.join(worktree, ".git"), "utf8").catch(() => "");
+    const gitDir = /^gitdir: (.+)$/m.exec(pointer)?.[1]?.trim();
+    // <mirror>/worktrees/<id>
+    return gitDir ? path.dirname(path.dirname(gitDir)) : undefined;
+  }
+
+  private async assertBranchName(branch: string, cwd: string, signal: AbortSignal | undefined): Promise<void> {
+    const valid =
+      !branch.startsWith("-") && (await this.git({ cwd, args: ["check-ref-format", `refs/heads/${branch}`], signal }).then(() => true, () => false));
+    if (!valid) throw new GitOperationError("checkout", `"${branch}" is not a valid branch name`);
+  }
+
+  private withMirrorLock<T>(mirror: string, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+    return mirrorMutex.run(
+      mirror,
+      () =>
+        withFileLock(`${mirror}.planwright-lock`, task, {
+          ...(signal ? { signal } : {}),
+          ...(this.options.lockStaleMs ? { staleMs: this.options.lockStaleMs } : {}),
+        }),
+      signal,
+    );
+  }
+
+  /** Runs git; failures become `GitOperationError` with credentials redacted. */
+  private async git(call: Omit<GitCall, "binary">, operation = "checkout"): Promise<string> {
+    try {
+      return await runGit({ ...call, ...(this.options.gitBinary ? { binary: this.options.gitBinary } : {}) });
+    } catch (error) {
+      if (!(error instanceof GitCommandError)) throw error;
+      const said = redactCredentials(error.stderr, tokenIn(call.config));
+      // No `cause`: it would carry git's unredacted output into logs.
+      throw new GitOperationError(operation, `${error.args[0] ?? ""}: ${withHint(said)}`);
+    }
+  }
+}
+
+/** Git's message plus what a person should check, for the failures that have a usual cause. */
+function withHint(said: string): string {
+  if (/could not read Username|Authentication failed|returned error: 401/i.test(said)) {
+    return `${said} (GitHub did not accept the installation token: check that the GitHub App is still installed on the repository.)`;
+  }
+  if (/returned error: 403|Permission to \S+ denied/i.test(said)) {
+    return `${said} (the installation token lacks access: the GitHub App needs the Contents permission, read and write.)`;
+  }
+  if (/Repository not found|returned error: 404/i.test(said)) {
+    return `${said} (the repository was not found: it may have been renamed or deleted, or the app uninstalled from it.)`;
+  }
+  return said;
+}
+
+interface StagedChange {
+  oldMode: string;
+  newMode: string;
+  path: string;
+}
+
+/** `git diff --raw -z`: `:old new oldsha newsha status\0path\0` per change (no renames). */
+function parseRawDiff(output: string): StagedChange[] {
+  const fields = output.split("\0");
+  const changes: StagedChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [oldMode, newMode] = (fields[i] ?? "").replace(/^:/, "").split(" ");
+    const file = fields[i + 1];
+    if (oldMode && newMode && file) changes.push({ oldMode, newMode, path: file });
+  }
+  return changes;
+}
+
+/**
+ * A directory with its own `.git` that the agent created (a clone, a
+ * `git init`) would be committed as a dangling submodule pointer.
+ */
+function isNewEmbeddedRepository(change: StagedChange): boolean {
+  return change.newMode === "160000" && change.oldMode !== "160000";
+}
+
+function isSafeSegment(segment: string): boolean {
+  return /^[A-Za-z0-9._-]+$/.test(segment) && segment !== "." && segment !== "..";
+}
+
+/** `github.com`, `ghe.example.com_8443`; `local` for path and file URLs (tests, local runs). */
+function hostDirectory(cloneUrl: string): string {
+  try {
+    const host = new URL(cloneUrl).host;
+    return host ? host.replace(/[^A-Za-z0-9.-]/g, "_") : "local";
+  } catch {
+    return "local";
+  }
+}
+
+/** The token inside an authorization config, so an error message can be redacted of it. */
+function tokenIn(config: GitConfigEntries | undefined): string | undefined {
+  const header = config?.find(([key, value]) => key === "http.extraHeader" && value)?.[1];
+  const encoded = header?.replace(/^Authorization: Basic /, "");
+  if (!encoded) return undefined;
+  return Buffer.from(encoded, "base64").toString("utf8").replace(/^x-access-token:/, "");
+}

@@ -1,0 +1,169 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { issueLabeledPayload, sendWebhook, startFakeGitHub } from "../helpers/fake-github-server.js";
+import type { FakeGitHub } from "../helpers/fake-github-server.js";
+import { git, makeRepo } from "../helpers/git-repo.js";
+import { startPlanwright, waitFor } from "../helpers/planwright-process.js";
+import type { PlanwrightProcess } from "../helpers/planwright-process.js";
+import { TEST_PRIVATE_KEY } from "../helpers/probot.js";
+import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
+import type { Reply, ScriptedModel } from "../helpers/scripted-model.js";
+
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const SECRET = "e2e-webhook-secret-value";
+const BRANCH = "planwright/issue-1-add-a-health-check";
+
+const PROJECT = {
+  "package.json": JSON.stringify({ name: "widgets", version: "1.0.0", scripts: { test: "node test.js" } }, null, 2),
+  "package-lock.json": JSON.stringify({ name: "widgets", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "widgets", version: "1.0.0" } } }, null, 2),
+  "test.js": 'const { ok } = require("./health.js");\nif (ok !== true) { console.error("health is not ok"); process.exit(1); }\nconsole.log("1 test passed");\n',
+  "health.js": "exports.ok = undefined;\n",
+  "docs/plans/backend-plan.md": "# Plan\n\nhealth.js exports ok = true.\n",
+  "docs/intent/product-intent.md": "# Intent\n\n- The service reports its health.\n",
+};
+
+let fake: FakeGitHub;
+let gitRoot: string;
+let model: ScriptedModel | undefined;
+let server: PlanwrightProcess | undefined;
+const temporary: string[] = [];
+
+beforeAll(async () => {
+  // The real server runs the compiled app, as `npm start` does.
+  await exec("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT });
+}, 120_000);
+
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+  await model?.close();
+  model = undefined;
+  await fake?.close();
+  for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+afterAll(async () => {
+  for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function world(): Promise<{ data: string; bare: string }> {
+  gitRoot = await mkdtemp(path.join(os.tmpdir(), "pw-e2e-git-"));
+  const data = await mkdtemp(path.join(os.tmpdir(), "pw-e2e-data-"));
+  const work = await makeRepo(PROJECT);
+  temporary.push(gitRoot, data, work);
+  fake = await startFakeGitHub({ git: { root: gitRoot } });
+  const bare = path.join(gitRoot, "acme", "widgets.git");
+  await mkdir(path.dirname(bare), { recursive: true });
+  await git(work, "clone", "-q", "--bare", work, bare);
+  fake.repos.add({ owner: "acme", name: "widgets", ownerType: "Organization", collaborators: { alice: "write" } });
+  fake.addIssue({ owner: "acme", repo: "widgets", title: "Add a health check", body: "health.js must report ok.", user: "alice" });
+  return { data, bare };
+}
+
+function serverEnv(data: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    APP_ID: "123",
+    PRIVATE_KEY: TEST_PRIVATE_KEY,
+    WEBHOOK_SECRET: SECRET,
+    NODE_ENV: "production",
+    GHE_HOST: fake.host,
+    GHE_PROTOCOL: "http",
+    ANTHROPIC_API_KEY: "sk-ant-e2e-key-0123456789",
+    ANTHROPIC_BASE_URL: model!.url,
+    PLANWRIGHT_DATA_DIR: data,
+    PLANWRIGHT_CONCURRENCY: "1",
+    ...extra,
+  };
+}
+
+/** Edit health.js, run the tests, report: the model's part of a good run. */
+function goodRun(index: number): Reply {
+  if (index === 0) return toolUseReply([{ name: "Edit", input: { file_path: "health.js", old_string: "undefined", new_string: "true" } }]);
+  if (index === 1) return toolUseReply([{ name: "Bash", input: { command: "npm test" } }]);
+  return textReply(SAMPLE_REPORT);
+}
+
+async function label(): Promise<void> {
+  const payload = await issueLabeledPayload(fake, { owner: "acme", repo: "widgets", issueNumber: 1, label: "backend", sender: "alice" });
+  const response = await sendWebhook({ url: server!.webhookUrl, secret: SECRET, event: "issues", payload });
+  expect(response.status).toBe(200);
+}
+
+describe("end to end: a labelled issue becomes a tested pull request", () => {
+  it("opens the pull request on GitHub with a pushed branch whose tests pass", async () => {
+    const { data, bare } = await world();
+    model = await startScriptedModel((_request, index) => goodRun(index));
+    server = await startPlanwright(serverEnv(data));
+    await label();
+
+    const pull = await waitFor(() => fake.state.pullRequests.find((p) => p.number > 0), "the pull request", 90_000, server);
+    const tracking = await waitFor(
+      () => fake.commentsOn("acme", "widgets", 1).find((c) => c.body.includes("planwright finished")),
+      "the finished tracking comment",
+      30_000,
+      server,
+    );
+    expect(pull.head).toBe(BRANCH);
+    expect(pull.body).toContain("## Implemented");
+    expect(pull.body).toMatch(/✅ `npm test` passed/);
+    expect(pull.body).toContain("Closes #1");
+    expect(pull.draft).toBe(false);
+    expect(tracking.body).toContain(pull.htmlUrl);
+    expect(fake.state.reactions.some((r) => r.content === "eyes")).toBe(true);
+
+    // What was pushed passes its own tests in a fresh clone.
+    const clone = await mkdtemp(path.join(os.tmpdir(), "pw-e2e-clone-"));
+    temporary.push(clone);
+    await git(clone, "clone", "-q", "--branch", BRANCH, bare, "repo");
+    const { stdout } = await exec("node", ["test.js"], { cwd: path.join(clone, "repo") });
+    expect(stdout).toContain("1 test passed");
+    expect(await git(bare, "log", "-1", "--format=%an", BRANCH)).toBe("planwright[bot]");
+
+    // Every call planwright made was one the fake GitHub knows; the token never reached the model.
+    expect(fake.unhandledRequests()).toEqual([]);
+    expect(JSON.stringify(model.requests)).not.toMatch(/ghs_[A-Za-z0-9]{20,}/);
+  }, 120_000);
+
+  it("finishes the job after a crash mid-run, with one pull request in the end", async () => {
+    const { data } = await world();
+    let crashed = false;
+    let releaseHang: () => void = () => undefined;
+    model = await startScriptedModel(async (_request, index) => {
+      // The first process dies while the model is thinking about its second turn.
+      if (!crashed && index === 1) {
+        await new Promise<void>((resolve) => {
+          releaseHang = resolve;
+        });
+        return textReply("too late");
+      }
+      return goodRun(crashed ? index - 2 : index);
+    });
+    const env = serverEnv(data, { PLANWRIGHT_LEASE_SECONDS: "2" });
+    server = await startPlanwright(env);
+    await label();
+    await waitFor(() => (model!.requests.length >= 2 ? true : undefined), "the agent's second turn", 60_000, server);
+
+    await server.crash();
+    crashed = true;
+    releaseHang();
+    server = await startPlanwright(env);
+
+    const pull = await waitFor(() => fake.state.pullRequests[0], "the pull request after the restart", 90_000, server);
+    await waitFor(
+      () => fake.commentsOn("acme", "widgets", 1).find((c) => c.body.includes("planwright finished")),
+      "the finished tracking comment",
+      30_000,
+      server,
+    );
+    expect(fake.state.pullRequests).toHaveLength(1);
+    expect(pull.head).toBe(BRANCH);
+    // One run, one tracking comment, edited by both processes.
+    expect(fake.commentsOn("acme", "widgets", 1).filter((c) => c.body.includes("<!-- planwright:run"))).toHaveLength(1);
+  }, 150_000);
+});
