@@ -40,6 +40,8 @@ export interface IntakeDependencies {
   onEnqueued?: (job: Job) => void;
   log: Pick<Logger, "info" | "warn" | "debug" | "error">;
   now?: () => number;
+  /** How long the webhook answer may wait for the 👀 and the tracking comment (default 5 s). */
+  acknowledgeBudgetMs?: number;
 }
 
 export type IntakeOutcome =
@@ -229,15 +231,25 @@ async function enqueue(
   // The job is safe in the queue now; a failed acknowledgement must not lose it,
   // so these calls are logged rather than thrown. The worker re-creates a missing
   // tracking comment.
-  await safely(deps, "reacting 👀", () => access.github.addReaction(trigger.reactTo, "eyes"));
-  await safely(deps, "posting the tracking comment", async () => {
-    const view = trackingViewOf(result.job, deps.now?.() ?? Date.now());
-    const comment = await access.github.createComment(trigger.number, renderTrackingComment(view));
-    await deps.queue.setTrackingComment(result.job.id, comment.id);
-    result.job.spec.trackingCommentId = comment.id;
+  const acknowledge = (async () => {
+    await safely(deps, "reacting 👀", () => access.github.addReaction(trigger.reactTo, "eyes"));
+    await safely(deps, "posting the tracking comment", async () => {
+      const view = trackingViewOf(result.job, deps.now?.() ?? Date.now());
+      const comment = await access.github.createComment(trigger.number, renderTrackingComment(view));
+      await deps.queue.setTrackingComment(result.job.id, comment.id);
+      result.job.spec.trackingCommentId = comment.id;
+    });
+    // Workers are woken only now, so the first thing they do is edit this comment rather than race it.
+    deps.onEnqueued?.(result.job);
+  })();
+  // Probot spaces writes to one installation about a second apart; when a worker's edits queue
+  // ahead, the answer to GitHub must not wait for them past its 10 s limit.
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, deps.acknowledgeBudgetMs ?? 5_000);
   });
-  // Workers are woken only now, so the first thing they do is edit this comment rather than race it.
-  deps.onEnqueued?.(result.job);
+  await Promise.race([acknowledge, budget]);
+  clearTimeout(timer);
   deps.log.info(log, result.outcome === "enqueued" ? "job enqueued" : "acknowledged a redelivered job");
   return { status: result.outcome, job: result.job };
 }

@@ -64,7 +64,8 @@ export function createImplementRunner(deps: PipelineDependencies) {
       tracking.update(change).catch((error: unknown) => deps.log.warn({ err: error, jobId: job.id }, "tracking comment update failed"));
 
     try {
-      await update({ status: "running", phase });
+      // Progress is shown without waiting for GitHub; only final states are awaited.
+      void update({ status: "running", phase });
       if (spec.kind !== "implement" || spec.issueNumber === null) {
         throw new UnsupportedJobError("revising a pull request from review feedback is not available in this version yet");
       }
@@ -89,7 +90,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
       const commands = await resolveCommands(spec.config.commands, checkout.path);
 
       phase = "agent";
-      await update({ status: "running", phase, detail: "starting" });
+      void update({ status: "running", phase, detail: "starting" });
       const progress = progressReporter(update, () => phase, deps.progressIntervalMs ?? 15_000, now);
       const session = await runWorkSession({
         definition,
@@ -118,7 +119,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
       });
 
       phase = "publish";
-      await update({ status: "running", phase });
+      void update({ status: "running", phase });
       const published = await publishPullRequest({
         github,
         workspace: deps.workspace,

@@ -32,6 +32,10 @@ export interface BwrapPlan {
   /** Real path of the command's HOME: bound writable. */
   home: string;
   hidden: readonly HiddenPath[];
+  /** Real paths shown read-only even inside a hidden directory (a mirror's objects and refs). */
+  readOnly?: readonly string[];
+  /** Real paths shown writable even inside a hidden directory (a worktree's own git directory). */
+  writable?: readonly string[];
   network: boolean;
   env: Record<string, string>;
 }
@@ -49,6 +53,10 @@ interface Mount {
  * mount win: a worktree under the hidden data directory is bound after the
  * empty tmpfs that hides the directory, so it stays visible and writable,
  * and a hidden file inside the worktree is covered after the worktree is bound.
+ * The same holds for the extra read-only and writable paths: a mirror inside
+ * the data directory shows through its tmpfs, a worktree's git directory
+ * inside the read-only mirror is writable, and anything hidden below them is
+ * covered again.
  */
 export function bwrapArguments(plan: BwrapPlan): string[] {
   const mounts: Mount[] = [
@@ -60,7 +68,11 @@ export function bwrapArguments(plan: BwrapPlan): string[] {
         : // A file cannot be covered by a tmpfs; /dev/null mounted read-only (and nodev) cannot be read.
           { target: hidden.path, args: ["--ro-bind", "/dev/null", hidden.path] },
     ),
-    // Writable binds come after hides of the same depth, so a worktree never disappears.
+    // Binds come after hides of the same depth, so a worktree never disappears
+    // (and the caller cannot name a hidden path: the sandbox refuses those).
+    ...(plan.readOnly ?? []).map((dir) => ({ target: dir, args: ["--ro-bind", dir, dir] })),
+    // After read-only ones of the same depth: a path asked for both ways stays writable.
+    ...(plan.writable ?? []).map((dir) => ({ target: dir, args: ["--bind", dir, dir] })),
     { target: plan.worktree, args: ["--bind", plan.worktree, plan.worktree] },
     { target: plan.home, args: ["--bind", plan.home, plan.home] },
   ];

@@ -1,6 +1,7 @@
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { bwrapArguments, type HiddenPath } from "./bwrap-arguments.js";
+import { exposedDirectories } from "./exposed-directories.js";
 import { DEFAULT_KILL_GRACE_MS, runProcess } from "./process-runner.js";
 import { realDirectory } from "./real-directory.js";
 import { buildSafeEnv } from "./safe-env.js";
@@ -14,7 +15,9 @@ export interface BwrapSandboxOptions {
    * Files and directories the command must not see: planwright's data
    * directory, its `.env`, the GitHub App's private key. Directories appear
    * empty, files unreadable. Paths that do not exist when a command starts
-   * are skipped. A worktree (or home) inside a hidden directory stays visible.
+   * are skipped. A worktree (or home) inside a hidden directory stays visible,
+   * as do a request's `readOnlyPaths` and `writablePaths`; a hidden path
+   * itself can never be asked for.
    */
   hiddenPaths: string[];
   /** The bubblewrap binary; found on PATH by default. */
@@ -27,7 +30,8 @@ export interface BwrapSandboxOptions {
 
 /**
  * Runs each command in a bubblewrap sandbox: the system read-only, the
- * worktree and a private HOME the only writable real paths, a private /tmp,
+ * worktree, a private HOME and the request's `writablePaths` the only
+ * writable real paths, `readOnlyPaths` shown through the hiding, a private /tmp,
  * the hidden paths covered, its own pid/ipc/uts namespaces (and network
  * namespace when `network: false`), no capabilities, and a scrubbed
  * environment.
@@ -51,6 +55,9 @@ export class BwrapSandbox implements Sandbox {
   async run(request: CommandRequest): Promise<CommandResult> {
     const worktree = await realDirectory(request.cwd, "working directory");
     const ownHome = request.homeDir === undefined ? undefined : await realDirectory(request.homeDir, "home directory");
+    const hidden = await resolveHidden(this.hiddenPaths);
+    const readOnly = await exposedDirectories(request.readOnlyPaths, hidden, "read-only");
+    const writable = await exposedDirectories(request.writablePaths, hidden, "writable");
     const scratch = await createScratchDir();
     try {
       const home = ownHome ?? (await realpath(scratch.home));
@@ -58,7 +65,9 @@ export class BwrapSandbox implements Sandbox {
       const args = bwrapArguments({
         worktree,
         home,
-        hidden: await resolveHidden(this.hiddenPaths),
+        hidden,
+        readOnly,
+        writable,
         network: request.network !== false,
         env,
       });

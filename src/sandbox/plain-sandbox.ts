@@ -34,6 +34,7 @@ export class PlainSandbox implements Sandbox {
   }
 
   async run(request: CommandRequest): Promise<CommandResult> {
+    // `readOnlyPaths` and `writablePaths` need nothing here: nothing is hidden.
     await realDirectory(request.cwd, "working directory");
     const home = request.homeDir === undefined ? undefined : await realDirectory(request.homeDir, "home directory");
     const scratch = await createScratchDir();

@@ -46,8 +46,12 @@ const RESERVED_NAMES = new Set(["HOME", "TMPDIR", "GIT_TERMINAL_PROMPT", "GIT_CO
 
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** `GIT_CONFIG_KEY_<n>` names a configuration key, not a key: SECRET_PATTERN would catch it. */
+const GIT_CONFIG_KEY = /^GIT_CONFIG_KEY_\d+$/;
+
 /** True for a variable name that looks like it holds a secret. */
 export function isSecretName(name: string): boolean {
+  if (GIT_CONFIG_KEY.test(name)) return false;
   return FORBIDDEN_NAMES.has(name.toUpperCase()) || SECRET_PATTERN.test(name);
 }
 
@@ -87,7 +91,28 @@ export function buildSafeEnv(
   env.GIT_TERMINAL_PROMPT = "0";
   // The host's /etc/gitconfig may hold credential helpers or URL rewrites meant for planwright itself.
   env.GIT_CONFIG_NOSYSTEM = "1";
+  // git refuses a repository owned by another uid ("dubious ownership"), which
+  // a worktree or mirror on a volume owned by someone else would be. Inside the
+  // sandbox the check protects nothing: the command already controls the
+  // worktree, and /tmp, where the attack it guards against lives, is private.
+  appendGitConfig(env, "safe.directory", "*");
   return env;
+}
+
+/**
+ * Adds one command-scope configuration entry after those the caller set
+ * through `GIT_CONFIG_COUNT`, so neither replaces the other. (A command that
+ * sets its own `GIT_CONFIG_COUNT` replaces the whole list, as git intends.)
+ */
+function appendGitConfig(env: Record<string, string>, key: string, value: string): void {
+  const given = env.GIT_CONFIG_COUNT ?? "0";
+  if (!/^\d{1,6}$/.test(given)) {
+    throw new Error(`sandbox environment: GIT_CONFIG_COUNT must be a whole number, not "${given}"`);
+  }
+  const count = Number(given);
+  env[`GIT_CONFIG_KEY_${count}`] = key;
+  env[`GIT_CONFIG_VALUE_${count}`] = value;
+  env.GIT_CONFIG_COUNT = String(count + 1);
 }
 
 function checkExtra(name: string, value: string): void {

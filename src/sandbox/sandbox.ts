@@ -26,6 +26,15 @@ export interface CommandRequest {
    * secret. Default: a private temporary directory, removed afterwards.
    */
   homeDir?: string;
+  /**
+   * Directories to show the command read-only although a hidden directory
+   * covers them, e.g. the repository metadata of a worktree, which lives in
+   * the hidden data directory. Absolute paths of existing directories; a
+   * hidden path itself is refused. Ignored where nothing is hidden.
+   */
+  readOnlyPaths?: string[];
+  /** Like `readOnlyPaths`, but writable (a worktree's own index and HEAD). */
+  writablePaths?: string[];
 }
 
 export interface CommandResult {

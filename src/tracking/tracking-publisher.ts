@@ -4,16 +4,23 @@ import type { Job } from "../queue/job.js";
 import { renderTrackingComment, trackingMarker, trackingViewOf } from "./tracking-comment.js";
 import type { TrackingView } from "./tracking-comment.js";
 
+/** How long after enqueueing the webhook's own acknowledgement may still be in flight. */
+const ACKNOWLEDGEMENT_GRACE_MS = 10_000;
+
 /**
  * Edits a run's tracking comment in place. If the acknowledgement never got
  * its comment posted (GitHub hiccup during the webhook), the comment is found
  * by its marker or created, so every run ends with a visible status.
+ *
+ * Edits are coalesced: Probot spaces writes to one installation about a
+ * second apart, so while one edit is on its way only the newest state waits
+ * behind it. The run never waits for GitHub to show its progress.
  */
-/** How long after enqueueing the webhook's own acknowledgement may still be in flight. */
-const ACKNOWLEDGEMENT_GRACE_MS = 10_000;
-
 export class TrackingPublisher {
   private commentId: number | null;
+  private pending: string | undefined;
+  private sending: Promise<void> | undefined;
+  private lastError: unknown;
 
   constructor(
     private readonly github: Pick<GitHubPort, "createComment" | "updateComment" | "findComment">,
@@ -29,8 +36,39 @@ export class TrackingPublisher {
     return (this.job.spec.kind === "revise" ? this.job.spec.pullRequestNumber : this.job.spec.issueNumber) ?? 0;
   }
 
-  async update(change: Partial<TrackingView>): Promise<void> {
-    const body = renderTrackingComment({ ...trackingViewOf(this.job, this.now()), ...change });
+  /**
+   * Publishes this state (or a newer one given meanwhile). The promise settles
+   * once it is on GitHub; progress callers may ignore it, final states await it.
+   * Rejects when the edit that carried this state failed.
+   */
+  update(change: Partial<TrackingView>): Promise<void> {
+    this.pending = renderTrackingComment({ ...trackingViewOf(this.job, this.now()), ...change });
+    this.sending ??= this.drain().finally(() => {
+      this.sending = undefined;
+    });
+    return this.sending.then(() => {
+      if (this.lastError !== undefined) {
+        const error = this.lastError;
+        this.lastError = undefined;
+        throw error;
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending !== undefined) {
+      const body = this.pending;
+      this.pending = undefined;
+      try {
+        await this.publish(body);
+        this.lastError = undefined;
+      } catch (error) {
+        this.lastError = error;
+      }
+    }
+  }
+
+  private async publish(body: string): Promise<void> {
     if (this.commentId === null) this.commentId = await this.findExisting();
     if (this.commentId !== null) {
       await this.github.updateComment(this.commentId, body);

@@ -141,6 +141,31 @@ describe("handleWebhook: accepted triggers", () => {
     expect(s.logs.some((l) => /posting the tracking comment failed/.test(l))).toBe(true);
   });
 
+  it("answers GitHub within the acknowledgement budget even when GitHub is slow, and still acknowledges", async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const createComment = s.github.createComment.bind(s.github);
+    s.github.createComment = async (number, body) => {
+      await slow;
+      return createComment(number, body);
+    };
+    const outcome = await handleWebhook({ deliveryId: "slow-1", name: "issues", payload: labeled() }, access(), {
+      ...deps(),
+      acknowledgeBudgetMs: 50,
+    });
+    expect(outcome.status).toBe("enqueued");
+    expect(s.github.comments).toHaveLength(0);
+    expect(s.enqueuedNotifications).toBe(0);
+    release();
+    if (outcome.status !== "enqueued") return;
+    const deadline = Date.now() + 2_000;
+    while (s.enqueuedNotifications === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(s.github.comments).toHaveLength(1);
+    expect((await s.queue.get(outcome.job.id))?.spec.trackingCommentId).toBe(s.github.comments[0]?.id);
+  });
+
   it("routes a repository's own agent by its configured command", async () => {
     s.github.files.set(
       ".claude/agents/docs-writer.md",
