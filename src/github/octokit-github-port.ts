@@ -1,6 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { GitHubAPIError, statusOf } from "../errors.js";
-import type { Comment, DirectoryEntry, GitHubPort, Permission, PullRequest } from "./port.js";
+import type { Comment, DirectoryEntry, GitHubPort, Permission, PullRequest, ReviewComment } from "./port.js";
 import { PERMISSION_ORDER } from "./port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -156,6 +156,63 @@ export function createOctokitGitHubPort(octokit: Octokit, coordinates: RepoCoord
 
     async updatePullRequest(number, change) {
       await call(`updating pull request #${number}`, () => octokit.rest.pulls.update({ owner, repo, pull_number: number, ...change }));
+    },
+
+    async getPullRequest(number) {
+      const { data } = await call(`reading pull request #${number}`, () => octokit.rest.pulls.get({ owner, repo, pull_number: number }));
+      return toPullRequest(data);
+    },
+
+    async listReviews(pullNumber) {
+      const reviews = await call(`listing reviews of #${pullNumber}`, () =>
+        octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pullNumber, per_page: 100 }),
+      );
+      return reviews.map((r) => ({
+        id: r.id,
+        author: r.user?.login ?? "ghost",
+        state: r.state,
+        body: r.body ?? "",
+        submittedAt: r.submitted_at ?? "",
+      }));
+    },
+
+    async listReviewComments(pullNumber) {
+      const comments = await call(`listing review comments of #${pullNumber}`, () =>
+        octokit.paginate(octokit.rest.pulls.listReviewComments, { owner, repo, pull_number: pullNumber, per_page: 100 }),
+      );
+      return comments.map(
+        (c): ReviewComment => ({
+          id: c.id,
+          reviewId: c.pull_request_review_id ?? null,
+          author: c.user?.login ?? "ghost",
+          body: c.body,
+          path: c.path,
+          line: c.line ?? null,
+          diffHunk: c.diff_hunk,
+          createdAt: c.created_at,
+          inReplyToId: c.in_reply_to_id ?? null,
+        }),
+      );
+    },
+
+    async listPullRequestFiles(pullNumber) {
+      const files = await call(`listing files of #${pullNumber}`, () =>
+        octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 }),
+      );
+      return files.map((f) => ({ path: f.filename, status: f.status, additions: f.additions, deletions: f.deletions }));
+    },
+
+    async replyToReviewComment(pullNumber, commentId, body) {
+      await call(`replying to review comment ${commentId}`, () =>
+        octokit.rest.pulls.createReplyForReviewComment({ owner, repo, pull_number: pullNumber, comment_id: commentId, body }),
+      );
+    },
+
+    async requestReviewers(pullNumber, logins) {
+      if (logins.length === 0) return;
+      await call(`requesting review on #${pullNumber}`, () =>
+        octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: pullNumber, reviewers: [...logins] }),
+      );
     },
 
     async addLabels(number, labels) {

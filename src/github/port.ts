@@ -50,6 +50,36 @@ export interface PullRequest {
   author: string;
 }
 
+export interface Review {
+  id: number;
+  author: string;
+  /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING. */
+  state: string;
+  body: string;
+  submittedAt: string;
+}
+
+export interface ReviewComment {
+  id: number;
+  reviewId: number | null;
+  author: string;
+  body: string;
+  path: string;
+  /** Null when the comment is on a line that no longer exists in the diff. */
+  line: number | null;
+  diffHunk: string;
+  createdAt: string;
+  /** Set on replies; the thread is named after its first comment. */
+  inReplyToId: number | null;
+}
+
+export interface ChangedFile {
+  path: string;
+  status: string;
+  additions: number;
+  deletions: number;
+}
+
 export interface NewPullRequest {
   title: string;
   body: string;
@@ -84,6 +114,12 @@ export interface GitHubPort {
   createPullRequest(request: NewPullRequest): Promise<PullRequest>;
   updatePullRequest(number: number, change: { title?: string; body?: string }): Promise<void>;
   addLabels(number: number, labels: readonly string[]): Promise<void>;
+  getPullRequest(number: number): Promise<PullRequest>;
+  listReviews(pullNumber: number): Promise<Review[]>;
+  listReviewComments(pullNumber: number): Promise<ReviewComment[]>;
+  listPullRequestFiles(pullNumber: number): Promise<ChangedFile[]>;
+  replyToReviewComment(pullNumber: number, commentId: number, body: string): Promise<void>;
+  requestReviewers(pullNumber: number, logins: readonly string[]): Promise<void>;
 }
 
 export function permissionAtLeast(actual: Permission, required: Permission): boolean {

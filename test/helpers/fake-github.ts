@@ -8,6 +8,9 @@ import type {
   Permission,
   PullRequest,
   ReactionContent,
+  Review,
+  ReviewComment,
+  ChangedFile,
 } from "../../src/github/port.js";
 import type { ReactionTarget } from "../../src/triggers/trigger.js";
 
@@ -26,6 +29,11 @@ export class FakeGitHub implements GitHubPort {
   discussion = new Map<number, IssueComment[]>();
   pulls: PullRequest[] = [];
   labels = new Map<number, string[]>();
+  reviews = new Map<number, Review[]>();
+  reviewComments = new Map<number, ReviewComment[]>();
+  pullFiles = new Map<number, ChangedFile[]>();
+  replies: Array<{ pullNumber: number; commentId: number; body: string }> = [];
+  reviewRequests: Array<{ pullNumber: number; logins: string[] }> = [];
   /** Make the next calls of a method fail, as GitHub sometimes does. */
   failing = new Set<keyof GitHubPort>();
   private nextId = 1000;
@@ -132,6 +140,38 @@ export class FakeGitHub implements GitHubPort {
   async addLabels(number: number, labels: readonly string[]): Promise<void> {
     this.check("addLabels");
     this.labels.set(number, [...new Set([...(this.labels.get(number) ?? []), ...labels])]);
+  }
+
+  async getPullRequest(number: number): Promise<PullRequest> {
+    this.check("getPullRequest");
+    const pull = this.pulls.find((p) => p.number === number);
+    if (!pull) throw Object.assign(new Error("Not Found"), { status: 404 });
+    return pull;
+  }
+
+  async listReviews(pullNumber: number): Promise<Review[]> {
+    this.check("listReviews");
+    return this.reviews.get(pullNumber) ?? [];
+  }
+
+  async listReviewComments(pullNumber: number): Promise<ReviewComment[]> {
+    this.check("listReviewComments");
+    return this.reviewComments.get(pullNumber) ?? [];
+  }
+
+  async listPullRequestFiles(pullNumber: number): Promise<ChangedFile[]> {
+    this.check("listPullRequestFiles");
+    return this.pullFiles.get(pullNumber) ?? [];
+  }
+
+  async replyToReviewComment(pullNumber: number, commentId: number, body: string): Promise<void> {
+    this.check("replyToReviewComment");
+    this.replies.push({ pullNumber, commentId, body });
+  }
+
+  async requestReviewers(pullNumber: number, logins: readonly string[]): Promise<void> {
+    this.check("requestReviewers");
+    this.reviewRequests.push({ pullNumber, logins: [...logins] });
   }
 
   commentsOn(issueNumber: number): string[] {
