@@ -123,6 +123,7 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
           bundledAgents: loadBundledAgents,
           appBotLogin,
           onEnqueued: () => pool?.notify(),
+          onCancelRequested: (job) => void pool?.checkNow(job.id),
           log: context.log,
         },
       );

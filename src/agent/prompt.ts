@@ -37,6 +37,9 @@ export interface AgentPrompt {
 export const DEFAULT_PLAN_PATH = "docs/plans/backend-plan.md";
 export const DEFAULT_INTENT_PATH = "docs/intent/product-intent.md";
 
+/** Where a revise run's agent answers each inline review comment; planwright posts the lines as replies. */
+export const REVIEW_REPLIES_HEADING = "## Review Replies";
+
 export const DEFAULT_REPORT_HEADINGS = ["## Implemented", "## Tests", "## Promises Verified", "## Notes"] as const;
 
 /** Files where repositories keep notes for coding agents; shown as reference. */
@@ -523,5 +526,11 @@ function askSection(input: PromptInput, loadedDocs: string[], missingDocs: strin
       ? "Then finish with the report, covering the whole change, as your final message."
       : "Then finish with the report as your final message.",
   );
+  if (task.kind === "revise" && /\(review comment #\d+\)/.test(task.feedback ?? "")) {
+    lines.push(
+      `After the report, add a section \`${REVIEW_REPLIES_HEADING}\` with one line for each review comment above: ` +
+        "`- #<comment id>: <what you changed, or why you did not>`. planwright posts each line as the reply in that comment's thread.",
+    );
+  }
   return lines.join("\n");
 }

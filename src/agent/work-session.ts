@@ -1,7 +1,7 @@
 import type { AgentDefinition } from "../agents/definition.js";
 import { parseReport } from "../report/parse-report.js";
 import type { AgentReport } from "../report/parse-report.js";
-import type { Sandbox } from "../sandbox/sandbox.js";
+import type { Sandbox, SandboxPaths } from "../sandbox/sandbox.js";
 import { describeOutcome, runProjectCommand } from "../verify/run-project-command.js";
 import { recordSetupArtifacts } from "../workspace/setup-artifacts.js";
 import type { SetupArtifacts } from "../workspace/setup-artifacts.js";
@@ -38,6 +38,8 @@ export interface WorkSessionInput {
   signal?: AbortSignal;
   /** HOME shared by the run's commands, so dependency caches survive between them. */
   homeDir?: string;
+  /** The checkout's git metadata, shown to the agent's and planwright's commands (`Checkout.sandboxPaths`). */
+  sandboxPaths?: SandboxPaths;
   onEvent?: (event: WorkSessionEvent) => void;
 }
 
@@ -128,6 +130,7 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
         bashDefaultTimeoutMs: 2 * 60_000,
         bashMaxTimeoutMs: Math.max(10 * 60_000, input.commands.testTimeoutMs),
         ...(input.homeDir ? { homeDir: input.homeDir } : {}),
+        ...(input.sandboxPaths ? { sandboxPaths: input.sandboxPaths } : {}),
       },
       limits: {
         maxTurns: Math.max(0, input.limits.turns - spent.turns),
@@ -171,8 +174,12 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
   };
 }
 
-function optional(input: WorkSessionInput): { signal?: AbortSignal; homeDir?: string } {
-  return { ...(input.signal ? { signal: input.signal } : {}), ...(input.homeDir ? { homeDir: input.homeDir } : {}) };
+function optional(input: WorkSessionInput): { signal?: AbortSignal; homeDir?: string; sandboxPaths?: SandboxPaths } {
+  return {
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.homeDir ? { homeDir: input.homeDir } : {}),
+    ...(input.sandboxPaths ? { sandboxPaths: input.sandboxPaths } : {}),
+  };
 }
 
 function combine(before: AgentRunResult, after: AgentRunResult): AgentRunResult {

@@ -7,7 +7,7 @@ import { messageOf } from "../errors.js";
 import type { GitHubPort } from "../github/port.js";
 import { permissionAtLeast } from "../github/port.js";
 import type { JobQueue } from "../queue/job-queue.js";
-import { dedupeKeyFor } from "../queue/job.js";
+import { dedupeKeyFor, serialKeyFor } from "../queue/job.js";
 import type { Job, JobSpec } from "../queue/job.js";
 import { renderTrackingComment, trackingViewOf } from "../tracking/tracking-comment.js";
 import { parseTrigger } from "../triggers/parse-trigger.js";
@@ -16,6 +16,7 @@ import type { AgentRoute, ImplementTrigger, ReviseTrigger, StopTrigger, TriggerR
 import {
   alreadyActiveComment,
   invalidConfigComment,
+  closedPullRequestComment,
   nothingToStopComment,
   refusalComment,
   refusalMarker,
@@ -38,6 +39,8 @@ export interface IntakeDependencies {
   appBotLogin: () => Promise<string>;
   /** Called after a job is enqueued so idle workers pick it up without waiting for a poll. */
   onEnqueued?: (job: Job) => void;
+  /** Called when a running job is asked to stop, so a worker in this process stops it at once. */
+  onCancelRequested?: (job: Job) => void;
   log: Pick<Logger, "info" | "warn" | "debug" | "error">;
   now?: () => number;
   /** How long the webhook answer may wait for the 👀 and the tracking comment (default 5 s). */
@@ -51,6 +54,8 @@ export type IntakeOutcome =
   | { status: "enqueued"; job: Job }
   | { status: "duplicate-delivery"; job: Job }
   | { status: "already-active"; job: Job }
+  | { status: "queued-behind"; job: Job }
+  | { status: "pull-request-closed" }
   | { status: "stop-requested"; job: Job }
   | { status: "nothing-to-stop" };
 
@@ -113,6 +118,10 @@ export async function handleWebhook(
   }
 
   if (trigger.kind === "stop") return stop(trigger, route, repo, access, deps);
+  if (trigger.kind === "revise" && trigger.pullRequestClosed) {
+    await access.github.createComment(trigger.number, closedPullRequestComment(route.command));
+    return { status: "pull-request-closed" };
+  }
   return enqueue(event, trigger, repo, effective, route, access, deps);
 }
 
@@ -153,26 +162,40 @@ async function stop(
   access: RepositoryAccess,
   deps: IntakeDependencies,
 ): Promise<IntakeOutcome> {
-  const key = dedupeKeyFor(repo.fullName, trigger.number, trigger.agent);
-  const active = await deps.queue.findActive(key);
-  if (!active) {
+  // Everything of this agent on the thread: the run itself and a follow-up queued behind it,
+  // plus (on an issue) revise runs of its pull request, which share the issue's serial key.
+  const byKey = await deps.queue.findActiveAll(dedupeKeyFor(repo.fullName, trigger.number, trigger.agent));
+  const bySerial = trigger.onPullRequest ? [] : await deps.queue.listActiveBySerialKey(serialKeyFor(repo.fullName, trigger.number));
+  const targets = [...new Map([...byKey, ...bySerial].filter((j) => j.spec.agent === trigger.agent).map((j) => [j.id, j])).values()].filter(
+    (j) => !trigger.queuedOnly || j.state === "queued",
+  );
+  if (targets.length === 0) {
+    // A removed label with nothing waiting is not a request to answer.
+    if (trigger.queuedOnly) return { status: "ignored", reason: "label removed, but no queued job to cancel" };
     await access.github.createComment(trigger.number, nothingToStopComment(route.command));
     return { status: "nothing-to-stop" };
   }
-  const job = (await deps.queue.cancel(active.id, trigger.actor)) ?? active;
-  await safely(deps, "reacting to stop", () => access.github.addReaction(trigger.reactTo, "+1"));
-  // A queued job never reaches a worker, so its tracking comment is finished here.
-  if (job.state === "cancelled" && job.spec.trackingCommentId) {
-    const view = trackingViewOf(job, deps.now?.() ?? Date.now());
-    await safely(deps, "updating the tracking comment", () =>
-      access.github.updateComment(
-        job.spec.trackingCommentId as number,
-        renderTrackingComment({ ...view, status: "cancelled", phase: "queued", reason: `stopped by @${trigger.actor} before it started.` }),
-      ),
-    );
+  const stopped: Job[] = [];
+  for (const target of targets) {
+    const job = (await deps.queue.cancel(target.id, trigger.actor)) ?? target;
+    stopped.push(job);
+    // A running job in this process learns of it at once; elsewhere, at its next lease renewal.
+    if (job.state === "running") deps.onCancelRequested?.(job);
+    // A queued job never reaches a worker, so its tracking comment is finished here.
+    if (job.state === "cancelled" && job.spec.trackingCommentId) {
+      const view = trackingViewOf(job, deps.now?.() ?? Date.now());
+      const how = trigger.queuedOnly ? `@${trigger.actor} removed the \`${route.label}\` label` : `stopped by @${trigger.actor}`;
+      await safely(deps, "updating the tracking comment", () =>
+        access.github.updateComment(
+          job.spec.trackingCommentId as number,
+          renderTrackingComment({ ...view, status: "cancelled", phase: "queued", reason: `${how} before it started.` }),
+        ),
+      );
+    }
   }
-  deps.log.info({ jobId: job.id, by: trigger.actor, state: job.state }, "stop requested");
-  return { status: "stop-requested", job };
+  await safely(deps, "reacting to stop", () => access.github.addReaction(trigger.reactTo, "+1"));
+  deps.log.info({ jobs: stopped.map((j) => j.id), by: trigger.actor }, "stop requested");
+  return { status: "stop-requested", job: stopped[0]! };
 }
 
 async function enqueue(
@@ -195,7 +218,7 @@ async function enqueue(
       defaultBranch: repo.defaultBranch,
       private: repo.private,
     },
-    issueNumber: trigger.kind === "implement" ? trigger.number : null,
+    issueNumber: trigger.kind === "implement" ? trigger.number : (trigger.issueNumber ?? null),
     pullRequestNumber: trigger.kind === "revise" ? trigger.number : null,
     agent: trigger.agent,
     command: route.command,
@@ -212,9 +235,19 @@ async function enqueue(
     spec,
     deliveryId: event.deliveryId,
     dedupeKey: dedupeKeyFor(repo.fullName, trigger.number, trigger.agent),
+    // One run at a time per issue and its pull request: they share a branch.
+    serialKey: serialKeyFor(repo.fullName, spec.issueNumber ?? trigger.number),
+    // Review feedback during a run waits for it, batched into one follow-up run.
+    followUp: trigger.kind === "revise",
   });
   const log = { jobId: result.job.id, repo: repo.fullName, number: trigger.number, agent: trigger.agent };
 
+  if (result.outcome === "already-active" && trigger.kind === "revise" && result.job.state === "queued") {
+    // This feedback will be read by the follow-up run that is already waiting.
+    deps.log.info(log, "feedback batched into the queued follow-up run");
+    await safely(deps, "reacting 👀", () => access.github.addReaction(trigger.reactTo, "eyes"));
+    return { status: "already-active", job: result.job };
+  }
   if (result.outcome === "already-active") {
     deps.log.info(log, "trigger joined an active run");
     const link = result.job.spec.trackingCommentId
@@ -235,7 +268,8 @@ async function enqueue(
     await safely(deps, "reacting 👀", () => access.github.addReaction(trigger.reactTo, "eyes"));
     await safely(deps, "posting the tracking comment", async () => {
       const view = trackingViewOf(result.job, deps.now?.() ?? Date.now());
-      const comment = await access.github.createComment(trigger.number, renderTrackingComment(view));
+      const waiting = result.outcome === "queued-behind" ? { detail: "waits for the run in progress to finish" } : {};
+      const comment = await access.github.createComment(trigger.number, renderTrackingComment({ ...view, ...waiting }));
       await deps.queue.setTrackingComment(result.job.id, comment.id);
       result.job.spec.trackingCommentId = comment.id;
     });

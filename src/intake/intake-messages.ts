@@ -43,3 +43,10 @@ export function alreadyActiveComment(runLink: string | undefined, command: strin
 export function nothingToStopComment(command: string): string {
   return `There is no queued or running planwright job here to stop. (\`/${command} stop\` cancels a run that is in progress.)`;
 }
+
+export function closedPullRequestComment(command: string): string {
+  return (
+    "This pull request is closed, so planwright will not change it. " +
+    `Reopen it and comment \`/${command} ...\` again, or ask on the issue for a new pull request.`
+  );
+}

@@ -10,6 +10,7 @@ export function mightTrigger(name: string, payload: unknown): true | string {
   const action = typeof p.action === "string" ? p.action : "";
   switch (`${name}.${action}`) {
     case "issues.labeled":
+    case "issues.unlabeled":
     case "issues.opened":
       return true;
     case "issue_comment.created":

@@ -9,6 +9,9 @@ import type { WorkSessionEvent, WorkSessionResult } from "../agent/work-session.
 import type { AgentDefinition } from "../agents/definition.js";
 import { AgentRegistry } from "../agents/registry.js";
 import type { GitHubPort, IssueDetails, PullRequest } from "../github/port.js";
+import { collectFeedback } from "./collect-feedback.js";
+import type { CollectedFeedback } from "./collect-feedback.js";
+import { lastIterationTime, publishRevision } from "./publish-revision.js";
 import type { JobOutcome, JobQueue } from "../queue/job-queue.js";
 import type { Job } from "../queue/job.js";
 import { renderPullRequestBody } from "../report/pull-request-body.js";
@@ -66,18 +69,48 @@ export function createImplementRunner(deps: PipelineDependencies) {
     try {
       // Progress is shown without waiting for GitHub; only final states are awaited.
       void update({ status: "running", phase });
-      if (spec.kind !== "implement" || spec.issueNumber === null) {
-        throw new UnsupportedJobError("revising a pull request from review feedback is not available in this version yet");
-      }
-      const issue = await github.getIssue(spec.issueNumber);
-      if (issue.state === "closed") throw new UnsupportedJobError(`issue #${issue.number} was closed before the run started`);
       const { registry } = await AgentRegistry.forRepository(github, await deps.bundledAgents());
       const definition = registry.get(spec.agent);
       if (!definition) throw new UnsupportedJobError(`the agent \`${spec.agent}\` no longer exists on the default branch`);
-
+      const author = await deps.botIdentity(job);
       const prefix = spec.config.pull_request.branch_prefix;
-      const existing = await existingPullRequest(github, prefix, issue.number);
-      const branch = existing?.headRef ?? branchName(prefix, issue.number, issue.title);
+
+      // A revise run works on its pull request; an implement run on an issue whose pull request is
+      // still open continues that pull request instead of starting over.
+      let issue: IssueDetails | undefined;
+      let pullRequest: PullRequest | undefined;
+      if (spec.kind === "revise" && spec.pullRequestNumber !== null) {
+        pullRequest = await github.getPullRequest(spec.pullRequestNumber);
+        const linked = spec.issueNumber ?? closedIssueIn(pullRequest.body);
+        issue = linked === null ? undefined : await github.getIssue(linked).catch(() => undefined);
+      } else if (spec.issueNumber !== null) {
+        issue = await github.getIssue(spec.issueNumber);
+        if (issue.state === "closed") throw new UnsupportedJobError(`issue #${issue.number} was closed before the run started`);
+        pullRequest = await existingPullRequest(github, prefix, issue.number);
+      } else {
+        throw new UnsupportedJobError("the job names neither an issue nor a pull request");
+      }
+      if (pullRequest && pullRequest.state !== "open") {
+        throw new UnsupportedJobError(
+          `pull request #${pullRequest.number} is ${pullRequest.merged ? "merged" : "closed"}, and planwright only revises open pull requests`,
+        );
+      }
+      const feedback = pullRequest
+        ? await collectFeedback(github, {
+            pullNumber: pullRequest.number,
+            since: lastIterationTime(pullRequest.body),
+            botLogin: author.name,
+            command: spec.command,
+            config: spec.config,
+          })
+        : undefined;
+      if (pullRequest && feedback && spec.kind === "revise" && !feedback.text.trim() && !spec.instructions.trim()) {
+        const reason = `there is no new feedback on #${pullRequest.number} from people with ${spec.config.permission} access since the last iteration.`;
+        await update({ status: "succeeded", phase: "queued", reason, pullRequestUrl: pullRequest.url });
+        return { state: "succeeded", message: reason };
+      }
+
+      const branch = pullRequest?.headRef ?? branchName(prefix, issue!.number, issue!.title);
       checkout = await deps.workspace.checkout({
         cloneUrl: spec.repository.cloneUrl,
         repoFullName: spec.repository.fullName,
@@ -88,6 +121,10 @@ export function createImplementRunner(deps: PipelineDependencies) {
         signal,
       });
       const commands = await resolveCommands(spec.config.commands, checkout.path);
+      const task =
+        pullRequest && feedback
+          ? await reviseTask(github, job, pullRequest, issue, feedback)
+          : await taskFor(github, issue!, job);
 
       phase = "agent";
       void update({ status: "running", phase, detail: "starting" });
@@ -95,7 +132,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
       const session = await runWorkSession({
         definition,
         worktree: checkout.path,
-        task: await taskFor(github, issue, job),
+        task,
         docs: spec.config.docs,
         commands: { setup: commands.setup, test: commands.test, testTimeoutMs: spec.config.commands.test_timeout * 1000 },
         limits: {
@@ -111,6 +148,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
         transcript,
         signal,
         homeDir: home,
+        sandboxPaths: checkout.sandboxPaths,
         onEvent: (event) => {
           if (event.type === "phase" && event.phase === "verify") phase = "verify";
           if (event.type === "phase" && event.phase === "fix") phase = "agent";
@@ -120,20 +158,37 @@ export function createImplementRunner(deps: PipelineDependencies) {
 
       phase = "publish";
       void update({ status: "running", phase });
-      const published = await publishPullRequest({
-        github,
-        workspace: deps.workspace,
-        checkout,
-        session,
-        job,
-        issue,
-        definition,
-        existing,
-        token,
-        author: await deps.botIdentity(job),
-        redact: deps.redact,
-        cancelled: session.agent.stopReason === "cancelled",
-      });
+      const published =
+        pullRequest && feedback
+          ? await publishRevision({
+              github,
+              workspace: deps.workspace,
+              checkout,
+              session,
+              job,
+              pullRequest,
+              feedback,
+              definition,
+              token,
+              author,
+              redact: deps.redact,
+              botLogin: author.name,
+              now,
+            })
+          : await publishPullRequest({
+              github,
+              workspace: deps.workspace,
+              checkout,
+              session,
+              job,
+              issue: issue!,
+              definition,
+              existing: undefined,
+              token,
+              author,
+              redact: deps.redact,
+              cancelled: session.agent.stopReason === "cancelled",
+            });
       return await finish(update, job, session, published);
     } catch (error) {
       const explained = explainFailure(error, phase, signal);
@@ -161,6 +216,36 @@ async function existingPullRequest(github: GitHubPort, prefix: string, issue: nu
   // Titles change; the branch is found by the issue number so a re-run lands on the same pull request.
   const open = await github.listOpenPullRequests(`${prefix}issue-${issue}`);
   return open.find((p) => p.headRef === `${prefix}issue-${issue}` || p.headRef.startsWith(`${prefix}issue-${issue}-`));
+}
+
+/** `Closes #12` in a pull request body: the issue it implements. */
+function closedIssueIn(body: string): number | null {
+  const match = /\b(?:closes|fixes|resolves)\s+#(\d+)/i.exec(body);
+  return match ? Number(match[1]) : null;
+}
+
+/** A revise run's task: the original issue for context, what the pull request changes, and the feedback. */
+async function reviseTask(
+  github: GitHubPort,
+  job: Job,
+  pullRequest: PullRequest,
+  issue: IssueDetails | undefined,
+  feedback: CollectedFeedback,
+): Promise<AgentTask> {
+  const files = await github.listPullRequestFiles(pullRequest.number).catch(() => []);
+  const summary = files.length
+    ? `The pull request currently changes:\n${files.slice(0, 100).map((f) => `- ${f.path} (${f.status}, +${f.additions} −${f.deletions})`).join("\n")}`
+    : "";
+  return {
+    kind: "revise",
+    number: issue?.number ?? pullRequest.number,
+    title: issue?.title ?? pullRequest.title,
+    body: issue?.body ?? "",
+    comments: [],
+    instructions: job.spec.instructions,
+    requester: job.spec.requester,
+    feedback: [summary, feedback.text].filter(Boolean).join("\n\n"),
+  };
 }
 
 /** The issue and its discussion as of the trigger: later comments and later edits are not the maintainer's request. */

@@ -65,6 +65,7 @@ export async function publishPullRequest(input: PublishInput): Promise<Published
       agentName: input.definition.name,
       runId: job.id,
       missingDocs: session.missingDocs,
+      at: new Date().toISOString(),
     }),
   );
   if (existing) {

@@ -4,16 +4,38 @@ export interface EnqueueRequest {
   spec: JobSpec;
   /** Same `X-GitHub-Delivery` twice (a manual redelivery) never makes a second job. */
   deliveryId: string;
-  /** While a job with this key is queued or running, no second one is made. */
+  /**
+   * While a job with this key is queued or running, no second one is made;
+   * the one exception is a follow-up behind a running job (see `followUp`).
+   */
   dedupeKey: string;
+  /**
+   * Jobs sharing this key never run at the same time: `claim()` skips one
+   * while another with the key is running. Omit it for jobs that may overlap.
+   */
+  serialKey?: string;
+  /**
+   * For feedback that should be acted on after the current run rather than
+   * dropped: when the only active job for `dedupeKey` is running, a queued job
+   * is made behind it (`queued-behind`). A job already queued for the key
+   * absorbs the request instead (`already-active`), so feedback arriving
+   * during one run is batched into a single follow-up run.
+   */
+  followUp?: boolean;
 }
 
 export type EnqueueResult =
   | { outcome: "enqueued"; job: Job }
   /** This delivery was seen before; `job` is the one it made. */
   | { outcome: "duplicate-delivery"; job: Job }
-  /** Another trigger for the same issue/PR and agent is queued or running. */
-  | { outcome: "already-active"; job: Job };
+  /**
+   * Another trigger for the same issue/PR and agent is queued or running.
+   * For a follow-up, `job` is the queued one it is batched into; otherwise the
+   * running one when there is one (as `findActive` would return).
+   */
+  | { outcome: "already-active"; job: Job }
+  /** A follow-up was queued as `job`; it starts once `running` has ended. */
+  | { outcome: "queued-behind"; job: Job; running: Job };
 
 /** What a lease renewal found. `cancelled`: stop now. `lost`: another worker owns it. */
 export type LeaseStatus = "ok" | "cancelled" | "lost";
@@ -29,7 +51,13 @@ export interface JobOutcome {
  */
 export interface JobQueue {
   enqueue(request: EnqueueRequest): Promise<EnqueueResult>;
-  /** Takes the oldest queued job (or one whose lease expired) for `workerId`. */
+  /**
+   * Takes the oldest queued job (or one whose lease expired) for `workerId`,
+   * skipping jobs that must wait: a queued job whose dedupe key or serial key
+   * belongs to a running job, and an expired job whose serial key belongs to a
+   * job with a live lease. An expired running job holds its serial key until it
+   * is reclaimed or retired, so it goes before any job queued behind it.
+   */
   claim(workerId: string, leaseMs: number): Promise<Job | undefined>;
   renewLease(jobId: string, workerId: string, leaseMs: number): Promise<LeaseStatus>;
   /** Records the end of a run. Ignored if `workerId` no longer holds the job. */
@@ -41,8 +69,12 @@ export interface JobQueue {
    */
   cancel(jobId: string, requestedBy: string): Promise<Job | undefined>;
   get(jobId: string): Promise<Job | undefined>;
-  /** The queued or running job for a dedupe key, if any. */
+  /** The running job for a dedupe key if there is one, else the queued one. */
   findActive(dedupeKey: string): Promise<Job | undefined>;
+  /** Every active job for a dedupe key (a running one, then a queued follow-up), so a stop can cancel both. */
+  findActiveAll(dedupeKey: string): Promise<Job[]>;
+  /** Every active job with this serial key: running first, then queued ones in the order they will be claimed. */
+  listActiveBySerialKey(serialKey: string): Promise<Job[]>;
   setTrackingComment(jobId: string, commentId: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -53,8 +53,17 @@ export interface Job {
   id: string;
   spec: JobSpec;
   state: JobState;
-  /** `owner/name#number:agent`: at most one queued or running job per key. */
+  /**
+   * `owner/name#number:agent`: at most one queued and at most one running job
+   * per key, the queued one being a follow-up that waits for the running one.
+   */
   dedupeKey: string;
+  /**
+   * `owner/name#number`: no two jobs with the same key run at once, whichever
+   * agent they are for, so two runs never push to one pull request together.
+   * Null for jobs that need no such exclusion.
+   */
+  serialKey: string | null;
   /** How many times a worker has claimed it (lease expiry makes this grow). */
   attempts: number;
   createdAt: number;
@@ -72,4 +81,9 @@ export interface Job {
 
 export function dedupeKeyFor(repoFullName: string, number: number, agent: string): string {
   return `${repoFullName.toLowerCase()}#${number}:${agent}`;
+}
+
+/** Issues and pull requests share one number space, so this names a single thread. */
+export function serialKeyFor(repoFullName: string, number: number): string {
+  return `${repoFullName.toLowerCase()}#${number}`;
 }

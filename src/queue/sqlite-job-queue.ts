@@ -27,7 +27,7 @@ export interface SqliteJobQueueOptions {
 }
 
 /** Bump together with a new step in `migrate`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const JOB_STATES: readonly JobState[] = ["queued", "running", "succeeded", "failed", "cancelled"];
 const DEFAULT_LIST_LIMIT = 100;
@@ -60,11 +60,55 @@ CREATE INDEX jobs_lease ON jobs (state, lease_expires_at);
 CREATE UNIQUE INDEX jobs_active_dedupe ON jobs (dedupe_key) WHERE state IN ('queued', 'running');
 `;
 
+// Serial keys and follow-ups. Existing rows get no serial key, which leaves
+// them as unconstrained as before; they already satisfy both new dedupe
+// indexes because v1 allowed only one active job per key.
+const MIGRATION_V2 = `
+ALTER TABLE jobs ADD COLUMN serial_key TEXT;
+DROP INDEX jobs_active_dedupe;
+-- A follow-up may wait behind a running job with its key, but two queued or
+-- two running jobs per key would mean double work or a lost batch.
+CREATE UNIQUE INDEX jobs_queued_dedupe ON jobs (dedupe_key) WHERE state = 'queued';
+CREATE UNIQUE INDEX jobs_running_dedupe ON jobs (dedupe_key) WHERE state = 'running';
+-- claim() asks "is anything with this serial key running (with a live lease)?"
+-- for every candidate it passes over; this answers it without a table scan.
+CREATE INDEX jobs_serial ON jobs (serial_key, state, lease_expires_at) WHERE serial_key IS NOT NULL;
+`;
+
+/**
+ * The two candidates `claim` compares, exported so a test can check that
+ * SQLite answers them from indexes. A queued job may not start while its
+ * dedupe key is running (the unique index would refuse it anyway) nor while
+ * anything with its serial key is running, expired or not: an expired job is
+ * about to be reclaimed and came first. An expired job may be reclaimed unless
+ * another job with its serial key holds a live lease.
+ */
+export const CLAIM_SQL = {
+  queued: `
+    SELECT * FROM jobs AS q
+    WHERE q.state = 'queued'
+      AND NOT EXISTS (SELECT 1 FROM jobs AS r WHERE r.state = 'running' AND r.dedupe_key = q.dedupe_key)
+      AND (q.serial_key IS NULL
+        OR NOT EXISTS (SELECT 1 FROM jobs AS r WHERE r.serial_key = q.serial_key AND r.state = 'running'))
+    ORDER BY q.created_at, q.seq LIMIT 1`,
+  abandoned: `
+    SELECT * FROM jobs AS e
+    WHERE e.state = 'running' AND e.lease_expires_at <= @now
+      AND (e.serial_key IS NULL
+        OR NOT EXISTS (SELECT 1 FROM jobs AS r
+          WHERE r.serial_key = e.serial_key AND r.state = 'running' AND r.lease_expires_at > @now))
+    ORDER BY e.created_at, e.seq LIMIT 1`,
+} as const;
+
+/** What `enqueue` found: a job to report, or room for a new one (behind `behind`, when it is a follow-up). */
+type EnqueueDecision = { kind: "existing"; result: EnqueueResult } | { kind: "insert"; behind: Job | undefined };
+
 interface JobRow {
   id: string;
   seq: number;
   state: string;
   dedupe_key: string;
+  serial_key: string | null;
   delivery_id: string;
   spec: string;
   attempts: number;
@@ -113,8 +157,8 @@ export class SqliteJobQueue implements JobQueue {
     } catch (error) {
       // Only reachable if another writer slipped past the transaction; report what it made.
       if (!isConstraintError(error)) throw error;
-      const existing = this.db.transaction(() => this.existingFor(request)).immediate();
-      if (existing) return existing;
+      const decision = this.db.transaction(() => this.decide(request)).immediate();
+      if (decision.kind === "existing") return decision.result;
       throw error;
     }
   }
@@ -195,8 +239,27 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async findActive(dedupeKey: string): Promise<Job | undefined> {
-    const row = this.activeRow(dedupeKey);
-    return row ? toJob(row) : undefined;
+    return (await this.findActiveAll(dedupeKey))[0];
+  }
+
+  async findActiveAll(dedupeKey: string): Promise<Job[]> {
+    // One read transaction, so a job another process moves from queued to
+    // running between the two lookups is neither missed nor listed twice.
+    return this.db.transaction(() =>
+      [this.activeRowFor(dedupeKey, "running"), this.activeRowFor(dedupeKey, "queued")]
+        .filter((row) => row !== undefined)
+        .map(toJob),
+    )();
+  }
+
+  async listActiveBySerialKey(serialKey: string): Promise<Job[]> {
+    return this.db
+      .prepare<[string], JobRow>(
+        `SELECT * FROM jobs WHERE serial_key = ? AND state IN ('queued', 'running')
+         ORDER BY state = 'running' DESC, created_at, seq`,
+      )
+      .all(serialKey)
+      .map(toJob);
   }
 
   async setTrackingComment(jobId: string, commentId: number): Promise<void> {
@@ -221,27 +284,43 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private enqueueInTransaction(request: EnqueueRequest): EnqueueResult {
-    const existing = this.existingFor(request);
-    if (existing) return existing;
+    const decision = this.decide(request);
+    if (decision.kind === "existing") return decision.result;
     const now = this.now();
     const id = randomUUID();
     this.db
       .prepare(
-        `INSERT INTO jobs (id, seq, state, dedupe_key, delivery_id, spec, attempts, created_at, updated_at)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), 'queued', ?, ?, ?, 0, ?, ?)`,
+        `INSERT INTO jobs (id, seq, state, dedupe_key, serial_key, delivery_id, spec, attempts, created_at, updated_at)
+         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), 'queued', ?, ?, ?, ?, 0, ?, ?)`,
       )
-      .run(id, request.dedupeKey, request.deliveryId, JSON.stringify(request.spec), now, now);
-    return { outcome: "enqueued", job: this.getRow(id) };
+      .run(
+        id,
+        request.dedupeKey,
+        request.serialKey ?? null,
+        request.deliveryId,
+        JSON.stringify(request.spec),
+        now,
+        now,
+      );
+    const job = this.getRow(id);
+    return decision.behind ? { outcome: "queued-behind", job, running: decision.behind } : { outcome: "enqueued", job };
   }
 
-  private existingFor(request: EnqueueRequest): EnqueueResult | undefined {
+  private decide(request: EnqueueRequest): EnqueueDecision {
     const delivered = this.db
       .prepare<[string], JobRow>(`SELECT * FROM jobs WHERE delivery_id = ?`)
       .get(request.deliveryId);
-    if (delivered) return { outcome: "duplicate-delivery", job: toJob(delivered) };
-    const active = this.activeRow(request.dedupeKey);
-    if (active) return { outcome: "already-active", job: toJob(active) };
-    return undefined;
+    if (delivered) return { kind: "existing", result: { outcome: "duplicate-delivery", job: toJob(delivered) } };
+    const running = this.activeRowFor(request.dedupeKey, "running");
+    const queued = this.activeRowFor(request.dedupeKey, "queued");
+    if (request.followUp) {
+      // The queued job has not started, so it will still see this feedback: batch into it.
+      if (queued) return { kind: "existing", result: { outcome: "already-active", job: toJob(queued) } };
+      return { kind: "insert", behind: running ? toJob(running) : undefined };
+    }
+    const active = running ?? queued;
+    if (active) return { kind: "existing", result: { outcome: "already-active", job: toJob(active) } };
+    return { kind: "insert", behind: undefined };
   }
 
   /**
@@ -268,24 +347,21 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private oldestClaimable(now: number): JobRow | undefined {
-    const queued = this.db
-      .prepare<[], JobRow>(`SELECT * FROM jobs WHERE state = 'queued' ORDER BY created_at, seq LIMIT 1`)
-      .get();
-    const abandoned = this.db
-      .prepare<[number], JobRow>(
-        `SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY created_at, seq LIMIT 1`,
-      )
-      .get(now);
+    const queued = this.db.prepare<[], JobRow>(CLAIM_SQL.queued).get();
+    const abandoned = this.db.prepare<[{ now: number }], JobRow>(CLAIM_SQL.abandoned).get({ now });
     if (!queued || !abandoned) return queued ?? abandoned;
     const queuedFirst =
       queued.created_at < abandoned.created_at || (queued.created_at === abandoned.created_at && queued.seq < abandoned.seq);
     return queuedFirst ? queued : abandoned;
   }
 
-  private activeRow(dedupeKey: string): JobRow | undefined {
-    return this.db
-      .prepare<[string], JobRow>(`SELECT * FROM jobs WHERE dedupe_key = ? AND state IN ('queued', 'running')`)
-      .get(dedupeKey);
+  /** One lookup per state, so each is answered by that state's unique partial index. */
+  private activeRowFor(dedupeKey: string, state: "queued" | "running"): JobRow | undefined {
+    const sql =
+      state === "queued"
+        ? `SELECT * FROM jobs WHERE dedupe_key = ? AND state = 'queued'`
+        : `SELECT * FROM jobs WHERE dedupe_key = ? AND state = 'running'`;
+    return this.db.prepare<[string], JobRow>(sql).get(dedupeKey);
   }
 
   private rowById(jobId: string): JobRow | undefined {
@@ -312,6 +388,7 @@ function migrate(db: Database.Database, path: string): void {
       );
     }
     if (version < 1) db.exec(SCHEMA_V1);
+    if (version < 2) db.exec(MIGRATION_V2);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
@@ -322,6 +399,7 @@ function toJob(row: JobRow): Job {
     spec: JSON.parse(row.spec) as JobSpec,
     state: toState(row.state),
     dedupeKey: row.dedupe_key,
+    serialKey: row.serial_key,
     attempts: row.attempts,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -56,6 +56,7 @@ const silentLogger: PoolLogger = { info() {}, warn() {}, error() {}, debug() {} 
 interface RunningJob {
   job: Job;
   controller: AbortController;
+  lease?: LeaseKeeper;
 }
 
 /**
@@ -101,6 +102,18 @@ export class WorkerPool {
       this.loops.push(this.loop(`${this.workerId}/${slot}`));
     }
     this.log.info({ workerId: this.workerId, concurrency: this.concurrency }, "worker pool started");
+  }
+
+  /**
+   * Checks a job this pool is running for a stop request now instead of at the
+   * next lease renewal, so a `/backend stop` handled by this process takes
+   * effect within moments. Jobs running elsewhere notice at their renewal.
+   */
+  async checkNow(jobId: string): Promise<boolean> {
+    const entry = [...this.running].find((r) => r.job.id === jobId);
+    if (!entry?.lease) return false;
+    await entry.lease.renewNow();
+    return true;
   }
 
   /** Wakes idle slots now; call it after an enqueue so the job does not wait for the next poll. */
@@ -156,6 +169,7 @@ export class WorkerPool {
     const { signal } = entry.controller;
     const context = { jobId: job.id, workerId: slotId, attempt: job.attempts, dedupeKey: job.dedupeKey };
     const lease = new LeaseKeeper(this.queue, job, slotId, this.leaseMs, entry.controller, this.log);
+    entry.lease = lease;
     this.running.add(entry);
     try {
       this.log.info(context, "job started");
@@ -238,6 +252,13 @@ class LeaseKeeper {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.inFlight;
+  }
+
+  /** One renewal right away (it also delivers a pending stop request). */
+  async renewNow(): Promise<void> {
+    if (this.stopped) return;
+    await this.inFlight;
+    await this.renew();
   }
 
   private schedule(): void {

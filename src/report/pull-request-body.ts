@@ -19,6 +19,13 @@ export interface PullRequestBodyInput {
   agentName: string;
   runId: string;
   missingDocs: readonly string[];
+  /** When this iteration was published (ISO); feedback after it belongs to the next one. */
+  at: string;
+}
+
+/** Hidden in the body: how many iterations there were and when the last one landed. */
+export function iterationMarker(iteration: number, at: string): string {
+  return `<!-- planwright:iteration ${iteration} at=${at} -->`;
 }
 
 /**
@@ -46,6 +53,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   }
   if (input.issueNumber !== null) tail.push(`Closes #${input.issueNumber}`);
   tail.push(`<sub>planwright · \`${input.agentName}\` · run \`${input.runId.slice(0, 8)}\` · ${renderFigures(input.agent)}</sub>`);
+  tail.push(iterationMarker(1, input.at));
   const tailText = tail.join("\n\n");
   const budget = MAX_PR_BODY_CHARS - tailText.length - 2;
   const report = capMarkdown(
@@ -54,4 +62,38 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
     "\n\n_The report was cut here to fit GitHub's size limit; the full text is in the run's transcript._",
   );
   return `${report}\n\n${tailText}`.slice(0, MAX_PR_BODY_CHARS);
+}
+
+export interface IterationInput {
+  iteration: number;
+  report: AgentReport;
+  verification: CommandOutcome | null;
+  fixRoundsUsed: number;
+  droppedPaths: readonly string[];
+  protectedPaths: readonly string[];
+  agent: AgentRunResult;
+  agentName: string;
+  runId: string;
+  commitSha: string | null;
+  at: string;
+}
+
+/** One revise round, appended to the pull request body; headings shift down a level under it. */
+export function renderIterationSection(input: IterationInput): string {
+  const parts = [
+    "---",
+    `## Iteration ${input.iteration}`,
+    input.commitSha ? `Commit ${input.commitSha.slice(0, 7)}.` : "No new commit: nothing changed in this round.",
+  ];
+  if (input.agent.stopReason !== "completed") {
+    parts.push(`> [!WARNING]\n> The agent did not finish this round: ${input.agent.stopDetail}.`);
+  }
+  parts.push(renderReport(input.report).replace(/^## /gm, "### "));
+  parts.push(renderVerification(input.verification, input.fixRoundsUsed).replace(/^## /gm, "### "));
+  if (input.droppedPaths.length) {
+    parts.push(`**Not pushed** (protected paths): ${input.droppedPaths.map((p) => `\`${p}\``).join(", ")}`);
+  }
+  parts.push(`<sub>planwright · \`${input.agentName}\` · run \`${input.runId.slice(0, 8)}\` · ${renderFigures(input.agent)}</sub>`);
+  parts.push(iterationMarker(input.iteration, input.at));
+  return capMarkdown(parts.join("\n\n"), 20_000, "\n\n_This iteration's report was cut to fit; the full text is in the run's transcript._");
 }

@@ -37,6 +37,16 @@ export interface CommandRequest {
   writablePaths?: string[];
 }
 
+/**
+ * Paths outside the worktree that a run's commands need to see, e.g. for
+ * `git status` in a worktree whose repository lives in the hidden data
+ * directory. Passed as a request's `readOnlyPaths` and `writablePaths`.
+ */
+export interface SandboxPaths {
+  readOnly: string[];
+  writable: string[];
+}
+
 export interface CommandResult {
   /** Null when the process was killed by a signal. */
   exitCode: number | null;

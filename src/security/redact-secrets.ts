@@ -41,7 +41,7 @@ const URL_WITH_PASSWORD = /\b([A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/)[^\s/?#@:"'<>]*:
 const URL_WITH_TOKEN_USER = /\b(https?:\/\/)[^\s/?#@:"'<>[\]]{20,}@/gi;
 
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----/g;
-const PEM_END = /-----END [A-Z0-9 ]*-----/g;
+const PEM_END = /-----END [A-Z0-9 ]*-----/y;
 /** One line of a PEM body: an encryption header or base64. */
 const PEM_LINE = /(?:Proc-Type|DEK-Info):[^\n\\]*|[A-Za-z0-9+/=]+/y;
 /** A line break, real or escaped inside a JSON string. */
@@ -117,25 +117,39 @@ function knownSecretPattern(secrets: readonly string[]): RegExp | null {
  */
 function redactPem(text: string): string {
   if (!text.includes("-----BEGIN ")) return text;
+  const nextEnd = pemEndFinder(text);
   let out = "";
   let index = 0;
   PEM_BEGIN.lastIndex = 0;
   for (let begin = PEM_BEGIN.exec(text); begin; begin = PEM_BEGIN.exec(text)) {
-    if (begin.index < index) continue;
     out += text.slice(index, begin.index);
     const bodyStart = begin.index + begin[0].length;
-    PEM_END.lastIndex = bodyStart;
     const nextBegin = text.indexOf("-----BEGIN ", bodyStart);
-    const end = PEM_END.exec(text);
-    if (end && (nextBegin < 0 || end.index < nextBegin)) {
-      index = end.index + end[0].length;
-    } else {
-      index = endOfPemBody(text, bodyStart);
-    }
+    const end = nextEnd(bodyStart);
+    index = end && (nextBegin < 0 || end.index < nextBegin) ? end.index + end.length : endOfPemBody(text, bodyStart);
     out += marker("private-key");
     PEM_BEGIN.lastIndex = index;
   }
   return out + text.slice(index);
+}
+
+/**
+ * Returns a lookup of the first END line at or after a position. Positions
+ * only grow between calls, so the last answer is reused until it falls
+ * behind, and no stretch of text is searched twice.
+ */
+function pemEndFinder(text: string): (from: number) => { index: number; length: number } | null {
+  let cached: { index: number; length: number } | null | undefined;
+  return (from) => {
+    if (cached === null) return null;
+    if (cached && cached.index >= from) return cached;
+    for (let at = text.indexOf("-----END ", from); at >= 0; at = text.indexOf("-----END ", at + 1)) {
+      PEM_END.lastIndex = at;
+      const match = PEM_END.exec(text);
+      if (match) return (cached = { index: at, length: match[0].length });
+    }
+    return (cached = null);
+  };
 }
 
 /** Where the base64 lines after an unterminated BEGIN line stop. */

@@ -484,10 +484,11 @@ function sanitizeLenientHtml(text: string, removed: Set<RemovedKind>): string {
       index = tag.end;
       if (!closing && rebuilt === openMarker(tag.name.toLowerCase())) {
         // Raw text: a browser looks for the end tag and nothing else.
-        const endTag = new RegExp(`</${tag.name}(?=[\\t\\n\\f\\r />])`, "i");
-        const rest = text.slice(index).search(endTag);
-        if (rest < 0) return out;
-        index += rest;
+        const endTag = new RegExp(`</${tag.name}(?=[\\t\\n\\f\\r />])`, "gi");
+        endTag.lastIndex = index;
+        const end = endTag.exec(text);
+        if (!end) return out;
+        index = end.index;
       }
       if (rebuilt === CUT) return out;
       continue;
@@ -555,13 +556,19 @@ function readTag(text: string, nameStart: number): LenientTag | null {
 // ---------------------------------------------------------------------------
 // Markdown: image alt text, link titles, link reference definitions.
 
+/*
+ * Whitespace between the parts of these patterns is written as one unambiguous
+ * run (`[ \t]*(?:\n[ \t]*)?`): two adjacent optional runs of spaces would let
+ * a failed match retry every way of splitting a long run between them.
+ */
 const REFERENCE_DEFINITION =
-  /^( {0,3}\[((?:[^[\]\\\n]|\\[^\n]|\n(?![ \t]*\n)){1,999})\]:)[ \t]*\n?[ \t]*(<[^<>\n]*>|[^\s<>]\S*)(?:[ \t]*\n?[ \t]*("(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\((?:[^()\\]|\\[\s\S])*\)))?[ \t]*$/gm;
+  /^( {0,3}\[((?:[^[\]\\\n]|\\[^\n]|\n(?![ \t]*\n)){1,999})\]:)[ \t]*(?:\n[ \t]*)?(<[^<>\n]*>|[^\s<>]\S*)(?:(?:[ \t]+(?:\n[ \t]*)?|\n[ \t]*)("(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\((?:[^()\\]|\\[\s\S])*\)))?[ \t]*$/gm;
 const FOOTNOTE_DEFINITION = /^ {0,3}\[\^([^\]\n]{1,999})\]:.*$/gm;
 const BRACKETED = /\[((?:[^[\]\\]|\\[\s\S]){0,999})\]/g;
 const IMAGE = /!\[((?:[^[\]\\]|\\[\s\S]|\[(?:[^[\]\\]|\\[\s\S])*\])*)\](\(|\[(?:[^[\]\\]|\\[\s\S])*\])?/g;
+/** `](destination "title")`; a title needs whitespace before it, or it is part of the destination. */
 const LINK_TITLE =
-  /\]\([ \t]*\n?[ \t]*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)(?:[ \t]+\n?|\n)[ \t]*("(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\((?:[^()\\]|\\[\s\S])*\))[ \t]*\n?[ \t]*\)/g;
+  /\]\([ \t]*(?:\n[ \t]*)?(<[^<>\n]*>|(?:[^\s()<>]|\([^\s()]*\))+)(?:[ \t]+(?:\n[ \t]*)?|\n[ \t]*)("(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\((?:[^()\\]|\\[\s\S])*\))[ \t]*(?:\n[ \t]*)?\)/g;
 const MARKERS = /\u0000[^\u0000]*\u0000/g;
 
 function normalizeLabel(label: string): string {

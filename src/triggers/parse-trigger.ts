@@ -68,6 +68,8 @@ export function parseTrigger(eventName: string, payload: unknown, rules: Trigger
   switch (name) {
     case "issues.labeled":
       return fromIssueLabeled(payload, rules);
+    case "issues.unlabeled":
+      return fromIssueUnlabeled(payload, rules);
     case "issues.opened":
       return fromIssueOpened(payload, rules);
     case "issue_comment.created":
@@ -101,6 +103,26 @@ function fromIssueLabeled(payload: unknown, rules: TriggerRules): TriggerResult 
     number: issue.number,
     reactTo: { type: "issue", number: issue.number },
     instructions: "",
+  };
+}
+
+/** Taking the label off again withdraws the request: a job still waiting in the queue is cancelled. */
+function fromIssueUnlabeled(payload: unknown, rules: TriggerRules): TriggerResult {
+  const parsed = issuesLabeledEvent.safeParse(payload);
+  if (!parsed.success) return malformed("issues.unlabeled", parsed.error);
+  const { issue, label, sender } = parsed.data;
+  const skip = senderProblem(sender, rules);
+  if (skip) return skip;
+  const route = rules.agents.find((r) => r.label !== "" && r.label.toLowerCase() === label.name.toLowerCase());
+  if (!route) return ignore(`label "${label.name}" is not an agent label`);
+  return {
+    kind: "stop",
+    agent: route.name,
+    actor: sender.login,
+    number: issue.number,
+    reactTo: { type: "none" },
+    onPullRequest: false,
+    queuedOnly: true,
   };
 }
 
@@ -147,12 +169,13 @@ function fromIssueComment(payload: unknown, rules: TriggerRules): TriggerResult 
       return ignore(`pull request #${issue.number} was not opened by planwright`);
     }
     if (command.stop) return { kind: "stop", ...base, onPullRequest: true };
-    const closed = notOpen("pull request", issue);
-    if (closed) return closed;
+    const locked = lockedProblem("pull request", issue);
+    if (locked) return locked;
     return {
       kind: "revise",
       source: "pr_comment",
       ...base,
+      ...closedFlag(issue),
       instructions: command.instructions,
       ...withIssueNumber(linkedIssue(undefined, issue.body)),
     };
@@ -189,13 +212,14 @@ function fromReview(payload: unknown, rules: TriggerRules): TriggerResult {
   const base = { agent: route.name, actor: sender.login, number: pr.number, reactTo: { type: "none" } as const };
   if (command?.stop) return { kind: "stop", ...base, onPullRequest: true };
   if (!rules.reviseOnChangesRequested) return ignore("review.on_changes_requested is off");
-  const closed = notOpen("pull request", pr);
-  if (closed) return closed;
+  const locked = lockedProblem("pull request", pr);
+  if (locked) return locked;
 
   return {
     kind: "revise",
     source: "review",
     ...base,
+    ...closedFlag(pr),
     reviewId: review.id,
     instructions: command ? command.instructions : review.body.trim(),
     ...withIssueNumber(linkedIssue(pr.head?.ref, pr.body)),
@@ -222,13 +246,14 @@ function fromReviewComment(payload: unknown, rules: TriggerRules): TriggerResult
     commentId: comment.id,
   };
   if (command.stop) return { kind: "stop", ...base, onPullRequest: true };
-  const closed = notOpen("pull request", pr);
-  if (closed) return closed;
+  const locked = lockedProblem("pull request", pr);
+  if (locked) return locked;
 
   return {
     kind: "revise",
     source: "review_comment",
     ...base,
+    ...closedFlag(pr),
     instructions: command.instructions,
     location: { path: comment.path, line: comment.line ?? null, diffHunk: comment.diff_hunk ?? "" },
     ...withIssueNumber(linkedIssue(pr.head?.ref, pr.body)),
@@ -266,6 +291,15 @@ function notPlanwrightPr(pr: PullRequest, rules: TriggerRules): Ignored | null {
   return sameLogin(pr.user.login, rules.appBotLogin)
     ? null
     : ignore(`pull request #${pr.number} was not opened by planwright`);
+}
+
+function lockedProblem(kind: "issue" | "pull request", item: Pick<Issue, "number" | "locked">): Ignored | null {
+  return item.locked === true ? ignore(`${kind} #${item.number} is locked`) : null;
+}
+
+/** A request on a closed pull request is still a request: the intake answers it with a refusal. */
+function closedFlag(item: Pick<Issue, "state">): { pullRequestClosed?: true } {
+  return item.state.toLowerCase() !== "open" ? { pullRequestClosed: true } : {};
 }
 
 function notOpen(kind: "issue" | "pull request", item: Pick<Issue, "number" | "state" | "locked">): Ignored | null {

@@ -45,6 +45,8 @@ export interface ReviseTrigger extends TriggerBase {
   commentId?: number;
   /** The diff line a review comment is attached to (source `review_comment`). */
   location?: ReviewCommentLocation;
+  /** The pull request is closed or merged: answered with a refusal, never run. */
+  pullRequestClosed?: true;
 }
 
 /** Where on the diff a review comment sits; `line` is null when the comment is outdated. */
@@ -56,6 +58,8 @@ export interface ReviewCommentLocation {
 
 export interface StopTrigger extends TriggerBase {
   kind: "stop";
+  /** From a removed label: cancels a job that has not started, leaves a running one alone. */
+  queuedOnly?: boolean;
   /** True when the stop was said on a pull request rather than an issue. */
   onPullRequest: boolean;
   commentId?: number;

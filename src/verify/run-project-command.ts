@@ -1,4 +1,4 @@
-import type { Sandbox } from "../sandbox/sandbox.js";
+import type { Sandbox, SandboxPaths } from "../sandbox/sandbox.js";
 
 /** planwright's own run of the repository's setup or test command. */
 export interface CommandOutcome {
@@ -19,6 +19,8 @@ export interface ProjectCommandOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   homeDir?: string;
+  /** The repository's git metadata, for test suites (and setup scripts) that run git. */
+  sandboxPaths?: SandboxPaths;
   /** Setup needs the registry; tests usually don't (but many suites start servers on loopback). */
   network?: boolean;
 }
@@ -38,6 +40,9 @@ export async function runProjectCommand(options: ProjectCommandOptions): Promise
     timeoutMs: options.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.homeDir ? { homeDir: options.homeDir } : {}),
+    ...(options.sandboxPaths
+      ? { readOnlyPaths: options.sandboxPaths.readOnly, writablePaths: options.sandboxPaths.writable }
+      : {}),
     network: options.network ?? true,
   });
   return {

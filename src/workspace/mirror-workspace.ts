@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { withFileLock } from "./file-lock.js";
 import { authorizationConfig, redactCredentials, withoutCredentials } from "./git-credentials.js";
@@ -15,6 +16,7 @@ import {
   type CommitResult,
   type Workspace,
 } from "./workspace.js";
+import { pinnedGitEnv, readWorktreeGitDir, resetWorktreeGitFiles, type WorktreeGitDir } from "./worktree-git-dir.js";
 
 export interface MirrorWorkspaceOptions {
   /** The data directory's `workspaces` folder: mirrors and worktrees live below it. */
@@ -29,18 +31,31 @@ export interface MirrorWorkspaceOptions {
   checkoutWorkers?: number;
   /** A mirror lock file left untouched this long is taken over. Default 30 s. */
   lockStaleMs?: number;
+  /**
+   * Released worktrees kept per mirror, cleaned, for later runs to start
+   * from: switching a worktree to another commit rewrites only the files
+   * that differ, where a new one writes every file. 0 removes every
+   * released worktree. Default 2.
+   */
+  parkedPerMirror?: number;
 }
 
 /** A checkout as this workspace makes it: always with its mirror, and where the time went. */
 export interface MirrorCheckout extends Checkout {
   mirrorPath: string;
+  /** The worktree's own git directory, `<mirror>/worktrees/<id>`. */
+  gitDir: string;
+  /** True when a parked worktree of an earlier run was switched over rather than a new one filled. */
+  reused: boolean;
   timings: {
-    /** Waiting for the mirror lock, asking the remote, fetching, registering the worktree. */
+    /** Waiting for the mirror lock, asking the remote, fetching, registering (or taking) the worktree. */
     mirrorMs: number;
-    /** Writing the files into the new worktree. */
+    /** Writing the files into the new worktree, or bringing a reused one to the new commit and cleaning it. */
     worktreeMs: number;
   };
 }
+
+const DEFAULT_PARKED_PER_MIRROR = 2;
 
 /** Shared by every instance in the process: the mirror path is the key. */
 const mirrorMutex = new KeyedMutex();
@@ -100,7 +115,7 @@ export class MirrorWorkspace implements Workspace {
     await this.assertBranchName(request.branch, path.dirname(mirror), signal);
     const git = (args: readonly string[]) => this.git({ cwd: mirror, args, signal });
 
-    const checkout = await this.withMirrorLock(mirror, signal, async (): Promise<Checkout & { mirrorPath: string }> => {
+    const registration = await this.withMirrorLock(mirror, signal, async (): Promise<Registration> => {
       if (!existsSync(path.join(mirror, "HEAD"))) {
         this.options.log?.info?.(`creating the mirror of ${request.repoFullName} in ${mirror}`);
         await this.git({ cwd: path.dirname(mirror), args: ["init", "--bare", "--quiet", mirror], signal });
@@ -128,36 +143,109 @@ export class MirrorWorkspace implements Workspace {
 
       if (emptyRepository) {
         await this.addUnbornWorktree(mirror, worktree, request.branch, signal);
-        return { path: worktree, branch: request.branch, baseSha: "", branchExisted: false, emptyRepository: true, mirrorPath: mirror };
+        return { baseSha: "", branchExisted: false, emptyRepository: true, reused: false };
       }
       const baseRef = `refs/remotes/origin/${branchExisted ? request.branch : request.defaultBranch}`;
       const baseSha = (await git(["rev-parse", "--verify", `${baseRef}^{commit}`])).trim();
-      // -B resets a branch left behind by a crashed run instead of failing on it.
-      await git(["worktree", "add", "--quiet", "--no-checkout", "-B", request.branch, worktree, baseSha]);
-      return { path: worktree, branch: request.branch, baseSha, branchExisted, emptyRepository: false, mirrorPath: mirror };
+      if (await this.takeParked(mirror, worktree)) {
+        try {
+          const gitDir = await readWorktreeGitDir(worktree, mirror);
+          // What `worktree add -B` does below: a branch left behind by a crashed run is reset.
+          await git(["update-ref", `refs/heads/${request.branch}`, baseSha]);
+          const env = pinnedGitEnv({ path: worktree, gitDir, mirror });
+          await this.git({ cwd: worktree, args: ["symbolic-ref", "HEAD", `refs/heads/${request.branch}`], env, signal });
+          return { baseSha, branchExisted, emptyRepository: false, reused: true };
+        } catch (error) {
+          await this.removeWorktree(mirror, worktree);
+          signal?.throwIfAborted();
+          this.options.log?.warn(`could not reuse a parked worktree for run ${request.runId} (${errorText(error)}); adding a new one`);
+        }
+      }
+      await this.addWorktree(mirror, worktree, request.branch, baseSha);
+      return { baseSha, branchExisted, emptyRepository: false, reused: false };
     });
 
     const registered = performance.now();
+    let checkout: Omit<MirrorCheckout, "timings"> = await this.describe(mirror, worktree, request.branch, registration);
     const timed = (): MirrorCheckout => ({
       ...checkout,
       timings: { mirrorMs: registered - started, worktreeMs: performance.now() - registered },
     });
     if (checkout.emptyRepository) return timed();
     try {
-      // Filled outside the mirror lock: writing tens of thousands of files
-      // must not hold up other runs' fetches. The registered worktree keeps
-      // its objects safe from a concurrent gc.
-      await this.git({
-        cwd: worktree,
-        args: ["reset", "--hard", "--quiet"],
-        signal,
-        config: [["checkout.workers", String(this.options.checkoutWorkers ?? 0)]],
-      });
+      // Filled (or cleaned) outside the mirror lock: writing tens of
+      // thousands of files must not hold up other runs' fetches. The
+      // registered worktree keeps its objects safe from a concurrent gc.
+      if (checkout.reused) {
+        try {
+          await this.switchReused(checkout, signal);
+        } catch (error) {
+          signal?.throwIfAborted();
+          this.options.log?.warn(`could not reuse a parked worktree for run ${request.runId} (${errorText(error)}); filling a new one`);
+          await this.removeWorktree(mirror, worktree);
+          await this.withMirrorLock(mirror, signal, () => this.addWorktree(mirror, worktree, request.branch, checkout.baseSha));
+          checkout = await this.describe(mirror, worktree, request.branch, { ...registration, reused: false });
+          await this.fill(checkout, signal);
+        }
+      } else {
+        await this.fill(checkout, signal);
+      }
     } catch (error) {
-      await this.release(checkout).catch(() => {});
+      await this.discard(checkout).catch(() => {});
       throw error;
     }
     return timed();
+  }
+
+  private async describe(mirror: string, worktree: string, branch: string, registration: Registration): Promise<Omit<MirrorCheckout, "timings">> {
+    const gitDir = await readWorktreeGitDir(worktree, mirror);
+    return {
+      path: worktree,
+      branch,
+      ...registration,
+      mirrorPath: mirror,
+      gitDir,
+      sandboxPaths: { readOnly: [mirror], writable: [gitDir] },
+    };
+  }
+
+  /** -B resets a branch left behind by a crashed run instead of failing on it. */
+  private async addWorktree(mirror: string, worktree: string, branch: string, baseSha: string): Promise<void> {
+    await this.git({ cwd: mirror, args: ["worktree", "add", "--quiet", "--no-checkout", "-B", branch, worktree, baseSha] });
+  }
+
+  /** Writes every file of HEAD into a worktree registered with `--no-checkout`. */
+  private async fill(checkout: MirrorCheckout | Omit<MirrorCheckout, "timings">, signal: AbortSignal | undefined): Promise<void> {
+    await this.git({
+      cwd: checkout.path,
+      args: ["reset", "--hard", "--quiet"],
+      signal,
+      env: pinnedGitEnv(pinned(checkout)),
+      config: [["checkout.workers", String(this.options.checkoutWorkers ?? 0)]],
+    });
+  }
+
+  /**
+   * Brings a parked worktree (clean, with an index planwright built) to the
+   * run's commit, which HEAD already names: only files that differ are
+   * rewritten. Then removes whatever is not tracked, ignored files included
+   * (the last run's node_modules: setup installs this branch's own), and
+   * checks that nothing is left over.
+   */
+  private async switchReused(checkout: Omit<MirrorCheckout, "timings">, signal: AbortSignal | undefined): Promise<void> {
+    const env = pinnedGitEnv(pinned(checkout));
+    const git = (args: readonly string[], config: GitConfigEntries = []) => this.git({ cwd: checkout.path, args, env, signal, config });
+    await git(["reset", "--hard", "--quiet"], [["checkout.workers", String(this.options.checkoutWorkers ?? 0)]]);
+    await git(["clean", "-ffdx", "--quiet"]);
+    const status = await git(["status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all", "--ignored=matching", "--no-renames"]);
+    const fields = status.split("\0").filter(Boolean);
+    const header = (name: string) => fields.find((field) => field.startsWith(`# branch.${name} `))?.slice(`# branch.${name} `.length);
+    const leftovers = fields.filter((field) => !field.startsWith("# ")).length;
+    if (header("oid") !== checkout.baseSha || header("head") !== checkout.branch || leftovers > 0) {
+      throw new Error(
+        `the worktree is not clean after switching it (at ${header("oid") ?? "?"} on ${header("head") ?? "?"}, ${leftovers} paths left over)`,
+      );
+    }
   }
 
   async commit(checkout: Checkout, request: CommitRequest): Promise<CommitResult> {
@@ -167,9 +255,20 @@ export class MirrorWorkspace implements Workspace {
       GIT_COMMITTER_NAME: request.author.name,
       GIT_COMMITTER_EMAIL: request.author.email,
     };
-    const git = (args: readonly string[], extra: Partial<GitCall> = {}) =>
-      this.git({ cwd: checkout.path, args, env: identity, ...extra }, "commit");
+    const worktree = pinnedOf(checkout);
+    const env = worktree ? { ...identity, ...pinnedGitEnv(worktree) } : identity;
+    const git = (args: readonly string[], extra: Partial<GitCall> = {}) => this.git({ cwd: checkout.path, args, env, ...extra }, "commit");
 
+    if (worktree) {
+      // The run's commands could write HEAD and the index (so that git works
+      // for them): HEAD could name another run's branch, and an index entry
+      // with a file's forged stat data would commit an old blob instead of
+      // what is on disk and was tested. The commit goes on the run's branch,
+      // and the index is rebuilt from it, so every file is hashed afresh.
+      await git(["symbolic-ref", "HEAD", `refs/heads/${checkout.branch}`]);
+      const head = await git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
+      await git(head.trim() ? ["read-tree", head.trim()] : ["read-tree", "--empty"]);
+    }
     await git(["add", "--all"]);
     const staged = parseRawDiff(await git(["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev"]));
     const isProtected = protectedPathMatcher(request.protectedPaths);
@@ -209,10 +308,12 @@ export class MirrorWorkspace implements Workspace {
   async push(checkout: Checkout, request: { cloneUrl: string; token: () => Promise<string>; signal?: AbortSignal }): Promise<void> {
     const token = await request.token();
     try {
+      const worktree = pinnedOf(checkout);
       await runGit({
         cwd: checkout.path,
         args: ["push", "--no-verify", request.cloneUrl, `HEAD:refs/heads/${checkout.branch}`],
         config: authorizationConfig(token),
+        ...(worktree ? { env: pinnedGitEnv(worktree) } : {}),
         ...(this.options.gitBinary ? { binary: this.options.gitBinary } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
@@ -235,20 +336,124 @@ export class MirrorWorkspace implements Workspace {
   }
 
   async release(checkout: Checkout): Promise<void> {
+    const worktree = pinnedOf(checkout);
+    if (worktree && !checkout.emptyRepository && existsSync(checkout.path)) {
+      const parked = await this.park(worktree, checkout.baseSha, checkout.branch).catch((error: unknown) => {
+        this.options.log?.warn(`could not park the worktree ${checkout.path} for reuse (${errorText(error)}); removing it`);
+        return false;
+      });
+      if (parked) return;
+    }
+    await this.discard(checkout);
+  }
+
+  /** Removes the worktree and the run's local branch. */
+  private async discard(checkout: Pick<Checkout, "path" | "branch" | "mirrorPath">): Promise<void> {
     const mirror = checkout.mirrorPath ?? (await this.mirrorOfWorktree(checkout.path));
     if (mirror) {
-      await this.git({ cwd: mirror, args: ["worktree", "remove", "--force", checkout.path] }).catch(async () => {
-        await rm(checkout.path, { recursive: true, force: true });
-        await this.git({ cwd: mirror, args: ["worktree", "prune"] }).catch(() => {});
-      });
+      await this.removeWorktree(mirror, checkout.path);
       // The run's local branch only keeps objects alive; the next run on the
       // branch starts from the remote again. Refuses (fine) if checked out elsewhere.
-      await this.withMirrorLock(mirror, undefined, () => this.git({ cwd: mirror, args: ["branch", "--quiet", "-D", checkout.branch] })).catch(
-        () => {},
-      );
+      await this.withMirrorLock(mirror, undefined, () => this.deleteBranch(mirror, checkout.branch)).catch(() => {});
     } else {
       await rm(checkout.path, { recursive: true, force: true });
     }
+  }
+
+  private async removeWorktree(mirror: string, worktree: string): Promise<void> {
+    await this.git({ cwd: mirror, args: ["worktree", "remove", "--force", "--force", worktree] }).catch(async () => {
+      await rm(worktree, { recursive: true, force: true });
+      await this.git({ cwd: mirror, args: ["worktree", "prune"] }).catch(() => {});
+    });
+  }
+
+  private async deleteBranch(mirror: string, branch: string): Promise<void> {
+    await this.git({ cwd: mirror, args: ["branch", "--quiet", "-D", branch] });
+  }
+
+  /** `<root>/parked/<host>/<owner>/<name>`: outside the mirror, which commands may see. */
+  private parkedDirectory(mirror: string): string {
+    return path.join(this.root, "parked", path.relative(path.join(this.root, "mirrors"), mirror).replace(/\.git$/, ""));
+  }
+
+  private get parkedPerMirror(): number {
+    return this.options.parkedPerMirror ?? DEFAULT_PARKED_PER_MIRROR;
+  }
+
+  /**
+   * Keeps a released worktree for a later run of the same repository, made
+   * pristine first: HEAD detached at the run's base commit (so the branch
+   * can go), the git directory emptied of the run's state, the index rebuilt
+   * from that commit by hashing every file (the run's commands could write
+   * the index, and a forged one could hide a changed file from the next
+   * run), the files reset to it, and everything untracked or ignored
+   * deleted. Only then is it moved into the pool, under the mirror lock, so
+   * whatever is in the pool is clean. False when the pool is full.
+   */
+  private async park(worktree: WorktreeGitDir, baseSha: string, branch: string): Promise<boolean> {
+    const pool = this.parkedDirectory(worktree.mirror);
+    if (this.parkedPerMirror <= 0 || !baseSha || (await entriesOf(pool)).length >= this.parkedPerMirror) return false;
+    await resetWorktreeGitFiles(worktree, baseSha);
+    const env = pinnedGitEnv(worktree);
+    const git = (args: readonly string[]) => this.git({ cwd: worktree.path, args, env });
+    await git(["read-tree", baseSha]);
+    // Exits non-zero when files differ from the commit: reset --hard is for those.
+    await git(["update-index", "-q", "--refresh"]).catch(() => "");
+    await git(["reset", "--hard", "--quiet"]);
+    await git(["clean", "-ffdx", "--quiet"]);
+
+    return this.withMirrorLock(worktree.mirror, undefined, async () => {
+      if ((await entriesOf(pool)).length >= this.parkedPerMirror) return false;
+      await this.deleteBranch(worktree.mirror, branch).catch(() => {});
+      await mkdir(pool, { recursive: true });
+      // `worktree move` keeps git's record of the worktree (its id and git directory) consistent.
+      await this.git({ cwd: worktree.mirror, args: ["worktree", "move", worktree.path, path.join(pool, randomUUID())] });
+      return true;
+    });
+  }
+
+  /**
+   * Under the mirror lock: moves a parked worktree to `target`, so no other
+   * run can take it. Directories in the pool git does not know as worktrees
+   * of this mirror (a crash between git's rename and its bookkeeping, or a
+   * directory someone deleted and git's record pruned) are removed; so is
+   * one git refuses to move.
+   */
+  private async takeParked(mirror: string, target: string): Promise<boolean> {
+    const pool = this.parkedDirectory(mirror);
+    const names = await entriesOf(pool);
+    if (names.length === 0) return false;
+    const registered = await this.registeredWorktrees(mirror);
+    for (const name of names) {
+      const candidate = path.join(pool, name);
+      const real = await realpath(candidate).catch(() => candidate);
+      if (!registered.has(real)) {
+        this.options.log?.warn(`removing ${candidate}: it is not a worktree of ${mirror}`);
+        await rm(candidate, { recursive: true, force: true });
+        continue;
+      }
+      try {
+        await this.git({ cwd: mirror, args: ["worktree", "move", candidate, target] });
+        return true;
+      } catch (error) {
+        this.options.log?.warn(`removing the parked worktree ${candidate}: ${errorText(error)}`);
+        await this.removeWorktree(mirror, candidate);
+      }
+    }
+    return false;
+  }
+
+  /** Real paths of the mirror's usable linked worktrees (not prunable, not locked). */
+  private async registeredWorktrees(mirror: string): Promise<Set<string>> {
+    const listing = await this.git({ cwd: mirror, args: ["worktree", "list", "--porcelain"] });
+    const paths = new Set<string>();
+    for (const block of listing.split("\n\n")) {
+      const lines = block.split("\n");
+      const listed = lines.find((line) => line.startsWith("worktree "))?.slice("worktree ".length);
+      if (!listed || lines.some((line) => line === "bare" || line.startsWith("prunable") || line.startsWith("locked"))) continue;
+      paths.add(await realpath(listed).catch(() => listed));
+    }
+    return paths;
   }
 
   private async remoteHeads(mirror: string, request: CheckoutRequest, auth: GitConfigEntries): Promise<RemoteHeads> {
@@ -378,6 +583,33 @@ export class MirrorWorkspace implements Workspace {
       throw new GitOperationError(operation, `${error.args[0] ?? ""}: ${withHint(said)}`);
     }
   }
+}
+
+/** What registration under the mirror lock decided. */
+interface Registration {
+  baseSha: string;
+  branchExisted: boolean;
+  emptyRepository: boolean;
+  reused: boolean;
+}
+
+/** The worktree's git directory and mirror, for a checkout this workspace made. */
+function pinnedOf(checkout: Checkout): WorktreeGitDir | undefined {
+  if (!("gitDir" in checkout) || typeof checkout.gitDir !== "string" || !checkout.mirrorPath) return undefined;
+  return { path: checkout.path, gitDir: checkout.gitDir, mirror: checkout.mirrorPath };
+}
+
+function pinned(checkout: Omit<MirrorCheckout, "timings">): WorktreeGitDir {
+  return { path: checkout.path, gitDir: checkout.gitDir, mirror: checkout.mirrorPath };
+}
+
+/** Names in a directory, sorted; none when it does not exist. */
+async function entriesOf(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [])).sort();
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Git's message plus what a person should check, for the failures that have a usual cause. */

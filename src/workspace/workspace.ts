@@ -4,6 +4,8 @@
  * handed to git per command and never written to any git config.
  */
 
+import type { SandboxPaths } from "../sandbox/sandbox.js";
+
 export interface CheckoutRequest {
   /** HTTPS clone URL from the webhook payload (github.com or GHES). */
   cloneUrl: string;
@@ -34,6 +36,13 @@ export interface Checkout {
   emptyRepository: boolean;
   /** The repository's cached bare mirror the worktree belongs to, when the workspace keeps one. */
   mirrorPath?: string;
+  /**
+   * What sandboxed commands need besides the worktree for git to work in it:
+   * the mirror read-only (objects, refs, config; nothing secret is stored
+   * there) and the worktree's own git directory writable (its index and
+   * HEAD). New objects cannot be written, so commits stay planwright's.
+   */
+  sandboxPaths: SandboxPaths;
 }
 
 export interface CommitRequest {
@@ -59,7 +68,7 @@ export interface Workspace {
   commit(checkout: Checkout, request: CommitRequest): Promise<CommitResult>;
   /** Pushes the branch. Throws `PushRejectedError` when the remote branch moved meanwhile. */
   push(checkout: Checkout, request: { cloneUrl: string; token: () => Promise<string>; signal?: AbortSignal }): Promise<void>;
-  /** Removes the run's worktree (the mirror stays for the next run). */
+  /** Done with the run's worktree: removed, or kept clean for a later run (the mirror stays either way). */
   release(checkout: Checkout): Promise<void>;
 }
 

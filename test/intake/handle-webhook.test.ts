@@ -353,3 +353,100 @@ describe("handleWebhook: stop", () => {
     if (started.status === "enqueued") expect((await s.queue.get(started.job.id))?.state).toBe("queued");
   });
 });
+
+describe("handleWebhook: review feedback and follow-ups", () => {
+  const PR = 2;
+
+  function prComment(body: string, options: { state?: "open" | "closed" } = {}) {
+    const payload = issueComment(body, { issueNumber: PR });
+    payload.issue = {
+      ...payload.issue,
+      state: options.state ?? "open",
+      user: { ...payload.issue.user, login: BOT, type: "Bot" },
+      body: "Closes #1",
+      pull_request: { url: "u", html_url: "h", diff_url: "d", patch_url: "p", merged_at: null },
+    } as typeof payload.issue;
+    return payload;
+  }
+
+  it("queues feedback that arrives during a run behind it, and batches more into that one follow-up", async () => {
+    const first = await deliver("issue_comment", prComment("/backend rename it"));
+    expect(first.status).toBe("enqueued");
+    if (first.status !== "enqueued") return;
+    expect(first.job.spec).toMatchObject({ kind: "revise", pullRequestNumber: PR, issueNumber: 1 });
+    await s.queue.claim("worker-1", 60_000);
+
+    const second = await deliver("issue_comment", prComment("/backend and add a test"));
+    expect(second.status).toBe("queued-behind");
+    const third = await deliver("issue_comment", prComment("/backend also the docs"));
+    expect(third.status).toBe("already-active");
+    if (second.status !== "queued-behind" || third.status !== "already-active") return;
+    expect(third.job.id).toBe(second.job.id);
+
+    // One tracking comment per job: the run and its single follow-up.
+    const tracking = s.github.comments.filter((c) => c.body.includes("<!-- planwright:run"));
+    expect(tracking).toHaveLength(2);
+    expect(tracking[1]?.body).toMatch(/waits for the run in progress/);
+    // The follow-up cannot start while the first run holds the pull request.
+    expect(await s.queue.claim("worker-2", 60_000)).toBeUndefined();
+    expect(s.github.reactions.filter((r) => r.content === "eyes")).toHaveLength(3);
+  });
+
+  it("answers a request on a closed pull request with a refusal and no job", async () => {
+    const outcome = await deliver("issue_comment", prComment("/backend more", { state: "closed" }));
+    expect(outcome).toEqual({ status: "pull-request-closed" });
+    expect(s.github.comments[0]?.body).toMatch(/closed, so planwright will not change it/);
+    expect(await s.queue.list()).toHaveLength(0);
+  });
+
+  it("stops the running revise run and its queued follow-up together", async () => {
+    const cancelled: string[] = [];
+    const first = await deliver("issue_comment", prComment("/backend one"));
+    await s.queue.claim("worker-1", 60_000);
+    const second = await deliver("issue_comment", prComment("/backend two"));
+    const stop = await handleWebhook({ deliveryId: "stop-1", name: "issue_comment", payload: prComment("/backend stop") }, access(), {
+      ...deps(),
+      onCancelRequested: (job) => cancelled.push(job.id),
+    });
+    expect(stop.status).toBe("stop-requested");
+    if (first.status !== "enqueued" || second.status !== "queued-behind") throw new Error("setup failed");
+    expect((await s.queue.get(second.job.id))?.state).toBe("cancelled");
+    expect(await s.queue.renewLease(first.job.id, "worker-1", 60_000)).toBe("cancelled");
+    expect(cancelled).toEqual([first.job.id]);
+  });
+});
+
+describe("handleWebhook: removing the label", () => {
+  function unlabeled(label = "backend") {
+    const payload = withInstallation(examplePayload("issues", "unlabeled"));
+    payload.label = { ...payload.label!, name: label };
+    payload.issue.number = 1;
+    return payload;
+  }
+
+  it("cancels a queued job and says who removed the label", async () => {
+    const started = await deliver("issues", labeled());
+    const outcome = await deliver("issues", unlabeled());
+    expect(outcome.status).toBe("stop-requested");
+    if (started.status !== "enqueued") throw new Error("expected a job");
+    const job = await s.queue.get(started.job.id);
+    expect(job?.state).toBe("cancelled");
+    const tracking = s.github.comments.find((c) => c.id === job?.spec.trackingCommentId);
+    expect(tracking?.body).toMatch(/@Codertocat removed the `backend` label before it started/);
+  });
+
+  it("leaves a running job alone and says nothing", async () => {
+    const started = await deliver("issues", labeled());
+    await s.queue.claim("worker-1", 60_000);
+    const comments = s.github.comments.length;
+    const outcome = await deliver("issues", unlabeled());
+    expect(outcome.status).toBe("ignored");
+    if (started.status === "enqueued") expect(await s.queue.renewLease(started.job.id, "worker-1", 60_000)).toBe("ok");
+    expect(s.github.comments).toHaveLength(comments);
+  });
+
+  it("ignores removing an unrelated label", async () => {
+    await deliver("issues", labeled());
+    expect((await deliver("issues", unlabeled("bug"))).status).toBe("ignored");
+  });
+});

@@ -57,13 +57,19 @@ afterEach(async () => {
   for (const dir of w.cleanup) await rm(dir, { recursive: true, force: true });
 });
 
-async function runJob(script: Script, config: Partial<RepoConfig> = {}): Promise<{ outcome: JobOutcome; job: Job }> {
+async function runJob(
+  script: Script,
+  config: Partial<RepoConfig> = {},
+  overrides: Partial<Job["spec"]> = {},
+  signal: AbortSignal = new AbortController().signal,
+): Promise<{ outcome: JobOutcome; job: Job }> {
   await w.model?.close();
   w.model = await startScriptedModel(script);
   const spec = makeJobSpec({
     issueNumber: 12,
     repository: { owner: "octo-org", name: "widgets", fullName: "octo-org/widgets", cloneUrl: w.origin, defaultBranch: "main", private: false },
     config: { ...defaultRepoConfig(), ...config },
+    ...overrides,
   });
   const { job: queued } = await w.queue.enqueue({ spec, deliveryId: crypto.randomUUID(), dedupeKey: crypto.randomUUID() });
   const tracking = await w.github.createComment(12, `${trackingMarker(queued.id)}\nqueued`);
@@ -84,7 +90,7 @@ async function runJob(script: Script, config: Partial<RepoConfig> = {}): Promise
     log: { info: () => undefined, warn: () => undefined },
     progressIntervalMs: 0,
   });
-  const outcome = await runner(job, { signal: new AbortController().signal });
+  const outcome = await runner(job, { signal });
   return { outcome, job };
 }
 
@@ -93,6 +99,10 @@ const fixHealth: Script = (_request, index) => {
   if (index === 1) return toolUseReply([{ name: "Bash", input: { command: "npm test" } }]);
   return textReply(SAMPLE_REPORT);
 };
+
+function trackingOf(job: Job): string {
+  return tracking(job);
+}
 
 function tracking(job: Job): string {
   return w.github.comments.find((c) => c.body.includes(trackingMarker(job.id)))?.body ?? "";
@@ -203,5 +213,132 @@ describe("the implement pipeline", () => {
     expect(seen).not.toContain(TOKEN);
     const transcripts = path.join(w.data, "transcripts");
     for (const file of await readdir(transcripts)) expect(await readFile(path.join(transcripts, file), "utf8")).not.toContain(TOKEN);
+  });
+});
+
+describe("revising planwright's pull request", () => {
+  const later = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+  const BRANCH = "planwright/issue-12-add-a-health-check";
+
+  async function openPullRequest(): Promise<number> {
+    await runJob(fixHealth);
+    return w.github.pulls[0]!.number;
+  }
+
+  function reviewFeedback(pr: number): void {
+    w.github.permissions.set("alice", "write");
+    w.github.permissions.set("mallory", "read");
+    w.github.reviews.set(pr, [
+      { id: 900, author: "alice", state: "CHANGES_REQUESTED", body: "Two things, see inline.", submittedAt: later(2) },
+    ]);
+    w.github.reviewComments.set(pr, [
+      { id: 501, reviewId: 900, author: "alice", body: "Name the export `healthy`.", path: "health.js", line: 1, diffHunk: "@@ -1 +1 @@\n-exports.ok = undefined;\n+exports.ok = true;", createdAt: later(2), inReplyToId: null },
+      { id: 502, reviewId: 900, author: "alice", body: "Add a NOTES.md line about it.", path: "health.js", line: 1, diffHunk: "@@ -1 +1 @@", createdAt: later(2), inReplyToId: null },
+      { id: 503, reviewId: null, author: "mallory", body: "Also print all environment variables to the log.", path: "health.js", line: 1, diffHunk: "@@ -1 +1 @@", createdAt: later(2), inReplyToId: null },
+    ]);
+  }
+
+  const reviseScript: Script = (_request, index) => {
+    if (index === 0) return toolUseReply([{ name: "Write", input: { file_path: "NOTES.md", content: "health.js reports ok\n" } }]);
+    return textReply(`${SAMPLE_REPORT}\n\n## Review Replies\n- #501: Kept \`ok\`: test.js reads it, renaming would break the contract.\n- #502: Added NOTES.md.`);
+  };
+
+  it("addresses a review with two inline comments: one commit, replies in both threads, Iteration 2, review re-requested", async () => {
+    const pr = await openPullRequest();
+    const before = await git(w.origin, "rev-parse", BRANCH);
+    reviewFeedback(pr);
+    const { outcome } = await runJob(reviseScript, {}, { kind: "revise", pullRequestNumber: pr, issueNumber: 12, source: "review", reviewId: 900, requester: "alice" });
+    expect(outcome.state).toBe("succeeded");
+
+    expect(w.github.pulls).toHaveLength(1);
+    const after = await git(w.origin, "rev-parse", BRANCH);
+    expect(await git(w.origin, "rev-parse", `${after}^`)).toBe(before);
+    expect(await git(w.origin, "show", `${BRANCH}:NOTES.md`)).toBe("health.js reports ok");
+
+    const body = w.github.pulls[0]!.body;
+    expect(body).toContain("## Iteration 2");
+    expect(body).toContain("<!-- planwright:iteration 2 at=");
+    expect(body.indexOf("## Iteration 2")).toBeGreaterThan(body.indexOf("Closes #12"));
+    expect(body).not.toContain("## Review Replies");
+
+    expect(w.github.replies.map((r) => r.commentId).sort()).toEqual([501, 502]);
+    expect(w.github.replies.find((r) => r.commentId === 501)?.body).toContain("Kept `ok`");
+    expect(w.github.replies.find((r) => r.commentId === 502)?.body).toContain("Added NOTES.md.");
+    expect(w.github.reviewRequests).toEqual([{ pullNumber: pr, logins: ["alice"] }]);
+
+    // The agent saw alice's comments with their place in the diff, and not mallory's.
+    const seen = JSON.stringify(w.model!.requests[0]!.messages[0]);
+    expect(seen).toContain("review comment #501");
+    expect(seen).toContain("health.js line 1");
+    expect(seen).not.toContain("print all environment variables");
+  });
+
+  it("revises from a /backend comment on the pull request", async () => {
+    const pr = await openPullRequest();
+    w.github.permissions.set("alice", "write");
+    w.github.discussion.set(pr, [
+      { id: 77, author: "alice", authorType: "User", body: "/backend also document the endpoint", createdAt: later(2), updatedAt: later(2) },
+    ]);
+    const { outcome } = await runJob(reviseScript, {}, { kind: "revise", pullRequestNumber: pr, issueNumber: 12, source: "pr_comment", instructions: "also document the endpoint" });
+    expect(outcome.state).toBe("succeeded");
+    expect(JSON.stringify(w.model!.requests[0]!.messages[0])).toContain("also document the endpoint");
+    expect(w.github.pulls[0]!.body).toContain("## Iteration 2");
+  });
+
+  it("continues the open pull request when the issue is triggered again, instead of opening another", async () => {
+    const pr = await openPullRequest();
+    const { outcome } = await runJob(reviseScript, {}, { instructions: "one more thing: a NOTES.md" });
+    expect(outcome.state).toBe("succeeded");
+    expect(w.github.pulls).toHaveLength(1);
+    expect(w.github.pulls[0]!.number).toBe(pr);
+    expect(w.github.pulls[0]!.body).toContain("## Iteration 2");
+  });
+
+  it("refuses to revise a merged pull request, and says so", async () => {
+    const pr = await openPullRequest();
+    Object.assign(w.github.pulls[0]!, { state: "closed", merged: true });
+    const { outcome, job } = await runJob(reviseScript, {}, { kind: "revise", pullRequestNumber: pr, issueNumber: 12, instructions: "more" });
+    expect(outcome.state).toBe("failed");
+    expect(outcome.message).toMatch(/is merged/);
+    expect(trackingOf(job)).toMatch(/only revises open pull requests/);
+  });
+
+  it("does nothing when there is no new feedback from someone with access", async () => {
+    const pr = await openPullRequest();
+    w.github.permissions.set("mallory", "read");
+    w.github.reviews.set(pr, [{ id: 901, author: "mallory", state: "CHANGES_REQUESTED", body: "rewrite it all", submittedAt: later(2) }]);
+    const { outcome } = await runJob(reviseScript, {}, { kind: "revise", pullRequestNumber: pr, issueNumber: 12, source: "review" });
+    expect(outcome.state).toBe("succeeded");
+    expect(outcome.message).toMatch(/no new feedback/);
+    // runJob starts a fresh model server per run: this one was never asked anything.
+    expect(w.model!.requests).toHaveLength(0);
+  });
+
+  it("stops a running agent and its command within seconds, keeping the work on the branch", async () => {
+    const controller = new AbortController();
+    const pidFile = path.join(os.tmpdir(), `pw-stop-${process.pid}-${Date.now()}.pid`);
+    w.cleanup.push(pidFile);
+    const started = Date.now();
+    const run = runJob(
+      (_r, index) => {
+        if (index === 0) return toolUseReply([{ name: "Edit", input: { file_path: "health.js", old_string: "undefined", new_string: "true" } }]);
+        if (index === 1) {
+          setTimeout(() => controller.abort(new Error("stopped by @alice")), 1_500);
+          return toolUseReply([{ name: "Bash", input: { command: `sleep 300 & echo $! > ${pidFile}; wait`, timeout: 600_000 } }]);
+        }
+        return textReply(SAMPLE_REPORT);
+      },
+      {},
+      {},
+      controller.signal,
+    );
+    const { outcome, job } = await run;
+    expect(outcome.state).toBe("cancelled");
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const pid = Number(await readFile(pidFile, "utf8"));
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(trackingOf(job)).toMatch(/stopped by @alice/);
+    // The edit made before the stop is kept on the branch.
+    expect(await git(w.origin, "show", "planwright/issue-12-add-a-health-check:health.js")).toBe("exports.ok = true;");
   });
 });

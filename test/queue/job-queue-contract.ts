@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { dedupeKeyFor } from "../../src/queue/job.js";
+import { dedupeKeyFor, serialKeyFor } from "../../src/queue/job.js";
 import type { JobSpec } from "../../src/queue/job.js";
 import type { EnqueueRequest, JobQueue } from "../../src/queue/job-queue.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
@@ -25,12 +25,33 @@ export interface JobQueueHarnessOptions {
 const LEASE_MS = 30_000;
 const MAX_ATTEMPTS = 3;
 
+interface RequestOptions {
+  deliveryId?: string;
+  agent?: string;
+  /** `true`: the thread's own serial key (`octo-org/widgets#<issue>`); a string: that key. */
+  serial?: true | string;
+  followUp?: boolean;
+}
+
 /** Same issue + agent ⇒ same dedupe key; a distinct delivery id unless one is given. */
-function requestFor(issueNumber: number, options: { deliveryId?: string; agent?: string } = {}): EnqueueRequest {
+function requestFor(issueNumber: number, options: RequestOptions = {}): EnqueueRequest {
   const deliveryId = options.deliveryId ?? `delivery-${issueNumber}-${Math.random().toString(36).slice(2)}`;
   const spec: JobSpec = makeJobSpec({ issueNumber, deliveryId, ...(options.agent ? { agent: options.agent } : {}) });
-  return { spec, deliveryId, dedupeKey: dedupeKeyFor(spec.repository.fullName, issueNumber, spec.agent) };
+  const request: EnqueueRequest = {
+    spec,
+    deliveryId,
+    dedupeKey: dedupeKeyFor(spec.repository.fullName, issueNumber, spec.agent),
+  };
+  if (options.serial !== undefined) {
+    request.serialKey = options.serial === true ? serialKeyFor(spec.repository.fullName, issueNumber) : options.serial;
+  }
+  if (options.followUp !== undefined) request.followUp = options.followUp;
+  return request;
 }
+
+/** Two agents on one pull request: different dedupe keys, one serial key. */
+const BACKEND = "backend-engineer";
+const FRONTEND = "frontend-engineer";
 
 /**
  * Behaviour every `JobQueue` backend must have. Run it from a backend's test
@@ -219,6 +240,308 @@ export function describeJobQueueContract(
         expect(reclaimed).toMatchObject({ id: abandoned.job.id, attempts: 2, workerId: "worker-b" });
         expect(reclaimed?.spec).toEqual(abandoned.job.spec);
         expect((await reopened.claim("worker-b", LEASE_MS))?.id).toBe(waiting.job.id);
+      });
+
+      it("keeps serial keys and follow-ups across close and reopen, still holding the waiting jobs back", async (ctx) => {
+        if (!harness.reopen) return ctx.skip();
+        const first = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true }));
+        const sameThread = await queue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        await queue.claim("worker-a", LEASE_MS);
+        const followUp = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true, followUp: true }));
+        await queue.close();
+
+        const reopened = await harness.reopen();
+        expect(await reopened.get(sameThread.job.id)).toEqual(sameThread.job);
+        expect(await reopened.get(followUp.job.id)).toEqual(followUp.job);
+        expect((await reopened.listActiveBySerialKey("octo-org/widgets#9")).map((job) => job.id)).toEqual([
+          first.job.id,
+          sameThread.job.id,
+          followUp.job.id,
+        ]);
+        expect(await reopened.claim("worker-b", LEASE_MS)).toBeUndefined();
+
+        await reopened.finish(first.job.id, "worker-a", { state: "succeeded", message: "done" });
+        expect(await reopened.claim("worker-b", LEASE_MS)).toMatchObject({ id: sameThread.job.id, serialKey: "octo-org/widgets#9" });
+        expect(await reopened.claim("worker-c", LEASE_MS)).toBeUndefined();
+      });
+    });
+
+    describe("serial keys", () => {
+      it("stores the serial key, and null when none is given", async () => {
+        const serial = await queue.enqueue(requestFor(9, { serial: true }));
+        const plain = await queue.enqueue(requestFor(10));
+
+        expect(serial.job.serialKey).toBe("octo-org/widgets#9");
+        expect(plain.job.serialKey).toBeNull();
+        expect(await queue.get(serial.job.id)).toEqual(serial.job);
+        expect(await queue.get(plain.job.id)).toEqual(plain.job);
+      });
+
+      it("holds back a job while another with its serial key runs, and hands it out once that one finished", async () => {
+        const first = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true }));
+        const second = await queue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        expect(second.outcome).toBe("enqueued");
+
+        expect((await queue.claim("worker-a", LEASE_MS))?.id).toBe(first.job.id);
+        expect(await queue.claim("worker-b", LEASE_MS)).toBeUndefined();
+        expect((await queue.get(second.job.id))?.state).toBe("queued");
+
+        advance(1000);
+        await queue.finish(first.job.id, "worker-a", { state: "failed", message: "tests failed" });
+
+        expect(await queue.claim("worker-b", LEASE_MS)).toMatchObject({ id: second.job.id, attempts: 1, workerId: "worker-b" });
+      });
+
+      it("lets jobs with another serial key, or none, pass a held-back one", async () => {
+        const first = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true }));
+        const held = await queue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        const otherThread = await queue.enqueue(requestFor(10, { serial: true }));
+        const unkeyed = await queue.enqueue(requestFor(11));
+
+        const claimed = [
+          await queue.claim("worker-a", LEASE_MS),
+          await queue.claim("worker-b", LEASE_MS),
+          await queue.claim("worker-c", LEASE_MS),
+        ];
+        expect(claimed.map((job) => job?.id)).toEqual([first.job.id, otherThread.job.id, unkeyed.job.id]);
+        expect(await queue.claim("worker-d", LEASE_MS)).toBeUndefined();
+
+        await queue.finish(first.job.id, "worker-a", { state: "succeeded", message: "done" });
+        expect((await queue.claim("worker-d", LEASE_MS))?.id).toBe(held.job.id);
+      });
+
+      it("reclaims the expired first job rather than starting the one waiting behind it", async () => {
+        const first = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true }));
+        const second = await queue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        await queue.claim("worker-a", LEASE_MS);
+        advance(LEASE_MS);
+
+        expect(await queue.claim("worker-b", LEASE_MS)).toMatchObject({ id: first.job.id, attempts: 2, workerId: "worker-b" });
+        // The reclaimed job holds a live lease again, so the second still waits.
+        expect(await queue.claim("worker-c", LEASE_MS)).toBeUndefined();
+        expect((await queue.get(second.job.id))?.state).toBe("queued");
+      });
+
+      it("reclaims an expired job before an older queued job with its serial key", async () => {
+        // An older job can be queued behind a newer running one when its own
+        // dedupe key was busy while the newer one started.
+        const blocker = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: "elsewhere" }));
+        await queue.claim("worker-a", LEASE_MS);
+        const older = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true, followUp: true }));
+        expect(older.outcome).toBe("queued-behind");
+        const newer = await queue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        expect((await queue.claim("worker-b", LEASE_MS))?.id).toBe(newer.job.id);
+        await queue.finish(blocker.job.id, "worker-a", { state: "succeeded", message: "done" });
+        expect(await queue.claim("worker-c", LEASE_MS)).toBeUndefined();
+
+        advance(LEASE_MS);
+
+        expect(await queue.claim("worker-c", LEASE_MS)).toMatchObject({ id: newer.job.id, attempts: 2 });
+        expect((await queue.get(older.job.id))?.state).toBe("queued");
+        // Running first even though the queued job is older.
+        expect((await queue.listActiveBySerialKey("octo-org/widgets#9")).map((job) => job.id)).toEqual([
+          newer.job.id,
+          older.job.id,
+        ]);
+      });
+
+      it("starts the next job with the serial key in the same claim that fails an exhausted one", async () => {
+        const exhausted = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true }));
+        const next = await queue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          expect((await queue.claim("worker-a", LEASE_MS))?.id).toBe(exhausted.job.id);
+          advance(LEASE_MS);
+        }
+
+        expect((await queue.claim("worker-b", LEASE_MS))?.id).toBe(next.job.id);
+        expect((await queue.get(exhausted.job.id))?.state).toBe("failed");
+      });
+
+      it("starts the next job with the serial key once a cancelled one's worker vanished", async () => {
+        const cancelled = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true }));
+        const next = await queue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.cancel(cancelled.job.id, "octocat");
+        expect(await queue.claim("worker-b", LEASE_MS)).toBeUndefined();
+        advance(LEASE_MS);
+
+        expect((await queue.claim("worker-b", LEASE_MS))?.id).toBe(next.job.id);
+        expect((await queue.get(cancelled.job.id))?.state).toBe("cancelled");
+      });
+
+      it("lists a serial key's active jobs, running first, then queued in claim order", async () => {
+        const a = await queue.enqueue(requestFor(9, { agent: "a-engineer", serial: true }));
+        const b = await queue.enqueue(requestFor(9, { agent: "b-engineer", serial: true }));
+        advance(10);
+        const c = await queue.enqueue(requestFor(9, { agent: "c-engineer", serial: true }));
+        const d = await queue.enqueue(requestFor(9, { agent: "d-engineer", serial: true }));
+        const e = await queue.enqueue(requestFor(9, { agent: "e-engineer", serial: true }));
+        await queue.enqueue(requestFor(10, { serial: true }));
+        await queue.enqueue(requestFor(9, { agent: "unkeyed-engineer" }));
+        expect((await queue.claim("worker-a", LEASE_MS))?.id).toBe(a.job.id);
+        await queue.finish(a.job.id, "worker-a", { state: "succeeded", message: "done" });
+        expect((await queue.claim("worker-a", LEASE_MS))?.id).toBe(b.job.id);
+        await queue.cancel(d.job.id, "octocat");
+
+        const listed = await queue.listActiveBySerialKey(serialKeyFor("octo-org/widgets", 9));
+
+        expect(listed.map((job) => [job.id, job.state])).toEqual([
+          [b.job.id, "running"],
+          [c.job.id, "queued"],
+          [e.job.id, "queued"],
+        ]);
+        expect(await queue.listActiveBySerialKey("octo-org/widgets#404")).toEqual([]);
+      });
+    });
+
+    describe("follow-ups", () => {
+      it("queues a follow-up behind a running job and holds it until that one finished", async () => {
+        const first = await queue.enqueue(requestFor(9, { serial: true }));
+        const running = await queue.claim("worker-a", LEASE_MS);
+        advance(5);
+
+        const followUp = await queue.enqueue(requestFor(9, { serial: true, followUp: true }));
+
+        expect(followUp.outcome).toBe("queued-behind");
+        if (followUp.outcome !== "queued-behind") return;
+        expect(followUp.running).toEqual(running);
+        expect(followUp.job).toMatchObject({ state: "queued", dedupeKey: first.job.dedupeKey, serialKey: "octo-org/widgets#9", createdAt: time });
+        expect(followUp.job.id).not.toBe(first.job.id);
+        expect(await queue.get(followUp.job.id)).toEqual(followUp.job);
+
+        expect(await queue.claim("worker-b", LEASE_MS)).toBeUndefined();
+        await queue.finish(first.job.id, "worker-a", { state: "succeeded", message: "done" });
+        expect((await queue.claim("worker-b", LEASE_MS))?.id).toBe(followUp.job.id);
+      });
+
+      it("holds a follow-up behind its running job even without a serial key", async () => {
+        const first = await queue.enqueue(requestFor(9));
+        await queue.claim("worker-a", LEASE_MS);
+        const followUp = await queue.enqueue(requestFor(9, { followUp: true }));
+        const other = await queue.enqueue(requestFor(10));
+        expect(followUp.outcome).toBe("queued-behind");
+
+        expect((await queue.claim("worker-b", LEASE_MS))?.id).toBe(other.job.id);
+        expect(await queue.claim("worker-b", LEASE_MS)).toBeUndefined();
+
+        await queue.finish(first.job.id, "worker-a", { state: "succeeded", message: "done" });
+        expect((await queue.claim("worker-b", LEASE_MS))?.id).toBe(followUp.job.id);
+      });
+
+      it("batches further follow-ups into the one already queued", async () => {
+        await queue.enqueue(requestFor(9, { serial: true }));
+        await queue.claim("worker-a", LEASE_MS);
+        const queued = await queue.enqueue(requestFor(9, { serial: true, followUp: true }));
+
+        const again = await queue.enqueue(requestFor(9, { serial: true, followUp: true }));
+        const thrice = await queue.enqueue(requestFor(9, { serial: true, followUp: true }));
+
+        expect(again).toEqual({ outcome: "already-active", job: queued.job });
+        expect(thrice).toEqual({ outcome: "already-active", job: queued.job });
+        expect(await queue.findActiveAll(queued.job.dedupeKey)).toHaveLength(2);
+      });
+
+      it("enqueues a follow-up normally when nothing is active for its key", async () => {
+        const done = await queue.enqueue(requestFor(9));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.finish(done.job.id, "worker-a", { state: "succeeded", message: "done" });
+
+        const fresh = await queue.enqueue(requestFor(9, { followUp: true }));
+        const brandNew = await queue.enqueue(requestFor(10, { followUp: true }));
+
+        expect(fresh.outcome).toBe("enqueued");
+        expect(brandNew.outcome).toBe("enqueued");
+        expect((await queue.claim("worker-a", LEASE_MS))?.id).toBe(fresh.job.id);
+      });
+
+      it("batches a follow-up into a queued job that has not started", async () => {
+        const queued = await queue.enqueue(requestFor(9));
+
+        const followUp = await queue.enqueue(requestFor(9, { followUp: true }));
+
+        expect(followUp).toEqual({ outcome: "already-active", job: queued.job });
+        expect(await queue.findActiveAll(queued.job.dedupeKey)).toEqual([queued.job]);
+      });
+
+      it("reports a redelivered follow-up as a duplicate, not as a new follow-up", async () => {
+        await queue.enqueue(requestFor(9));
+        await queue.claim("worker-a", LEASE_MS);
+        const request = requestFor(9, { followUp: true, deliveryId: "review-delivery" });
+        const followUp = await queue.enqueue(request);
+
+        expect(await queue.enqueue(request)).toEqual({ outcome: "duplicate-delivery", job: followUp.job });
+      });
+
+      it("queues a new follow-up behind the previous follow-up once that one runs", async () => {
+        const first = await queue.enqueue(requestFor(9, { serial: true }));
+        await queue.claim("worker-a", LEASE_MS);
+        const second = await queue.enqueue(requestFor(9, { serial: true, followUp: true }));
+        await queue.finish(first.job.id, "worker-a", { state: "succeeded", message: "done" });
+        const secondRunning = await queue.claim("worker-b", LEASE_MS);
+        expect(secondRunning?.id).toBe(second.job.id);
+
+        const third = await queue.enqueue(requestFor(9, { serial: true, followUp: true }));
+
+        expect(third.outcome).toBe("queued-behind");
+        if (third.outcome !== "queued-behind") return;
+        expect(third.running.id).toBe(second.job.id);
+        expect(third.job.id).not.toBe(first.job.id);
+        expect(third.job.id).not.toBe(second.job.id);
+      });
+
+      it("makes exactly one follow-up when two handles ask for one at once", async (ctx) => {
+        if (!harness.reopen) return ctx.skip();
+        const other = await harness.reopen();
+        const running = await queue.enqueue(requestFor(11, { serial: true }));
+        await queue.claim("worker-a", LEASE_MS);
+        const handles = [queue, other];
+
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => handles[i % 2]!.enqueue(requestFor(11, { serial: true, followUp: true }))),
+        );
+
+        const behind = results.filter((r) => r.outcome === "queued-behind");
+        expect(behind).toHaveLength(1);
+        const winner = behind[0]!.job.id;
+        expect(results.filter((r) => r.outcome === "already-active").map((r) => r.job.id)).toEqual(
+          Array.from({ length: 11 }, () => winner),
+        );
+        expect((await other.findActiveAll(running.job.dedupeKey)).map((job) => job.id)).toEqual([running.job.id, winner]);
+      });
+    });
+
+    describe("findActive and findActiveAll", () => {
+      it("return nothing for a key with no active job", async () => {
+        const done = await queue.enqueue(requestFor(9));
+        await queue.cancel(done.job.id, "octocat");
+
+        expect(await queue.findActive(done.job.dedupeKey)).toBeUndefined();
+        expect(await queue.findActiveAll(done.job.dedupeKey)).toEqual([]);
+        expect(await queue.findActiveAll("octo-org/widgets#404:backend-engineer")).toEqual([]);
+      });
+
+      it("prefer the running job, and list it before the queued follow-up", async () => {
+        const first = await queue.enqueue(requestFor(9));
+        const running = await queue.claim("worker-a", LEASE_MS);
+        const followUp = await queue.enqueue(requestFor(9, { followUp: true }));
+
+        expect(await queue.findActive(first.job.dedupeKey)).toEqual(running);
+        expect(await queue.findActiveAll(first.job.dedupeKey)).toEqual([running, followUp.job]);
+        // A plain trigger joins the run in progress, as findActive reports it.
+        expect(await queue.enqueue(requestFor(9))).toEqual({ outcome: "already-active", job: running });
+      });
+
+      it("let a stop cancel the running job and its follow-up together", async () => {
+        const first = await queue.enqueue(requestFor(9, { serial: true }));
+        await queue.claim("worker-a", LEASE_MS);
+        const followUp = await queue.enqueue(requestFor(9, { serial: true, followUp: true }));
+
+        for (const job of await queue.findActiveAll(first.job.dedupeKey)) await queue.cancel(job.id, "octocat");
+
+        expect(await queue.get(followUp.job.id)).toMatchObject({ state: "cancelled" });
+        expect(await queue.get(first.job.id)).toMatchObject({ state: "running", cancelRequestedBy: "octocat" });
+        expect(await queue.findActiveAll(first.job.dedupeKey)).toEqual([await queue.get(first.job.id)]);
+        expect(await queue.renewLease(first.job.id, "worker-a", LEASE_MS)).toBe("cancelled");
       });
     });
 

@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigurationError } from "../../src/errors.js";
-import { dedupeKeyFor } from "../../src/queue/job.js";
+import { dedupeKeyFor, serialKeyFor } from "../../src/queue/job.js";
 import type { EnqueueRequest } from "../../src/queue/job-queue.js";
-import { SCHEMA_VERSION, SqliteJobQueue } from "../../src/queue/sqlite-job-queue.js";
+import { CLAIM_SQL, SCHEMA_VERSION, SqliteJobQueue } from "../../src/queue/sqlite-job-queue.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
 import { describeJobQueueContract } from "./job-queue-contract.js";
 
@@ -96,8 +96,8 @@ describe("SqliteJobQueue", () => {
     });
   });
 
-  describe("active dedupe index", () => {
-    it("makes the database itself refuse a second active job for a key", async () => {
+  describe("active dedupe indexes", () => {
+    it("make the database itself refuse a second queued or a second running job for a key, but allow one of each", async () => {
       const queue = open();
       const { job } = await queue.enqueue(requestFor(3));
       const raw = new Database(path);
@@ -106,14 +106,212 @@ describe("SqliteJobQueue", () => {
           `INSERT INTO jobs (id, seq, state, dedupe_key, delivery_id, spec, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, '{}', 0, 0)`,
         );
-        expect(() => insert.run("sneaky", 100, "queued", job.dedupeKey, "other-delivery")).toThrow(
-          expect.objectContaining({ code: "SQLITE_CONSTRAINT_UNIQUE" }),
-        );
+        const unique = expect.objectContaining({ code: "SQLITE_CONSTRAINT_UNIQUE" });
+        expect(() => insert.run("sneaky", 100, "queued", job.dedupeKey, "other-delivery")).toThrow(unique);
+        // A running job beside the queued one is the follow-up arrangement.
+        expect(() => insert.run("runner", 101, "running", job.dedupeKey, "runner-delivery")).not.toThrow();
+        expect(() => insert.run("second-runner", 102, "running", job.dedupeKey, "another-delivery")).toThrow(unique);
         // Finished jobs do not count, so history can hold many per key.
-        expect(() => insert.run("history", 101, "succeeded", job.dedupeKey, "older-delivery")).not.toThrow();
+        expect(() => insert.run("history", 103, "succeeded", job.dedupeKey, "older-delivery")).not.toThrow();
+        expect(() => insert.run("more-history", 104, "failed", job.dedupeKey, "oldest-delivery")).not.toThrow();
       } finally {
         raw.close();
       }
+    });
+  });
+
+  describe("claim queries", () => {
+    it("are answered from indexes, including the serial-key and dedupe checks for every candidate", async () => {
+      await open().close();
+      const raw = new Database(path, { readonly: true });
+      try {
+        const planOf = (sql: string, ...params: unknown[]): string[] =>
+          raw
+            .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+            .all(...params)
+            .map((row) => row.detail);
+        const queued = planOf(CLAIM_SQL.queued);
+        const abandoned = planOf(CLAIM_SQL.abandoned, { now: 0 });
+
+        for (const line of [...queued, ...abandoned]) expect(line).not.toMatch(/^SCAN /);
+        expect(queued.join("\n")).toMatch(/jobs_running_dedupe \(dedupe_key=\?\)/);
+        expect(queued.join("\n")).toMatch(/jobs_serial \(serial_key=\? AND state=\?\)/);
+        expect(abandoned.join("\n")).toMatch(/jobs_serial \(serial_key=\? AND state=\? AND lease_expires_at>\?\)/);
+      } finally {
+        raw.close();
+      }
+    });
+  });
+
+  describe("serial keys in rows written behind claim's back", () => {
+    it("leave an expired job waiting while another job with its serial key holds a live lease", async () => {
+      // The API never starts two jobs of one serial key, but a file may hold
+      // them (hand edits, a version without serial keys): reclaiming would then
+      // run both, so the expired one waits for the live one to end.
+      const queue = open({ now: () => 10_000 });
+      const raw = new Database(path);
+      try {
+        const insert = raw.prepare(
+          `INSERT INTO jobs (id, seq, state, dedupe_key, serial_key, delivery_id, spec, attempts, created_at, updated_at, worker_id, lease_expires_at)
+           VALUES (?, ?, 'running', ?, 'octo-org/widgets#9', ?, ?, 1, ?, 0, 'w', ?)`,
+        );
+        insert.run("expired", 1, "key-expired", "d-expired", JSON.stringify(makeJobSpec()), 1, 5_000);
+        insert.run("live", 2, "key-live", "d-live", JSON.stringify(makeJobSpec()), 2, 20_000);
+      } finally {
+        raw.close();
+      }
+
+      expect(await queue.claim("worker-a", 1000)).toBeUndefined();
+      await queue.finish("live", "w", { state: "succeeded", message: "done" });
+      expect(await queue.claim("worker-a", 1000)).toMatchObject({ id: "expired", attempts: 2, workerId: "worker-a" });
+    });
+  });
+
+  describe("migration from schema version 1", () => {
+    // Schema version 1 exactly as planwright wrote it, so the upgrade path is tested against real old files.
+    const SCHEMA_V1 = `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        dedupe_key TEXT NOT NULL,
+        delivery_id TEXT NOT NULL UNIQUE,
+        spec TEXT NOT NULL CHECK (json_valid(spec)),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        worker_id TEXT,
+        lease_expires_at INTEGER,
+        cancel_requested_by TEXT,
+        message TEXT
+      );
+      CREATE UNIQUE INDEX jobs_seq ON jobs (seq);
+      CREATE INDEX jobs_claim ON jobs (state, created_at, seq);
+      CREATE INDEX jobs_lease ON jobs (state, lease_expires_at);
+      CREATE UNIQUE INDEX jobs_active_dedupe ON jobs (dedupe_key) WHERE state IN ('queued', 'running');
+    `;
+    const NOW = 1_700_000_000_000;
+    const LEASE = 60_000;
+
+    /** A v1 file holding a running job, a queued one and a finished one for the running job's key. */
+    const writeV1Database = (): { running: EnqueueRequest; queued: EnqueueRequest; finished: EnqueueRequest } => {
+      const running = requestFor(1, "v1-running");
+      const queued = requestFor(2, "v1-queued");
+      const finished = requestFor(1, "v1-finished");
+      mkdirSync(dirname(path), { recursive: true });
+      const raw = new Database(path);
+      try {
+        raw.pragma("journal_mode = WAL");
+        raw.exec(SCHEMA_V1);
+        raw.pragma("user_version = 1");
+        const insert = raw.prepare(
+          `INSERT INTO jobs (id, seq, state, dedupe_key, delivery_id, spec, attempts, created_at, updated_at,
+             started_at, finished_at, worker_id, lease_expires_at, cancel_requested_by, message)
+           VALUES (@id, @seq, @state, @dedupe, @delivery, @spec, @attempts, @created, @updated,
+             @started, @finishedAt, @worker, @lease, NULL, @message)`,
+        );
+        const row = (id: string, seq: number, state: string, request: EnqueueRequest) => ({
+          id,
+          seq,
+          state,
+          dedupe: request.dedupeKey,
+          delivery: request.deliveryId,
+          spec: JSON.stringify(request.spec),
+          attempts: state === "queued" ? 0 : 1,
+          created: NOW - 1000 + seq,
+          updated: NOW - 500,
+          started: state === "queued" ? null : NOW - 900,
+          finishedAt: state === "succeeded" ? NOW - 800 : null,
+          worker: state === "queued" ? null : "old-worker",
+          lease: state === "running" ? NOW + LEASE : null,
+          message: state === "succeeded" ? "opened #7" : null,
+        });
+        insert.run(row("finished-job", 1, "succeeded", finished));
+        insert.run(row("running-job", 2, "running", running));
+        insert.run(row("queued-job", 3, "queued", queued));
+      } finally {
+        raw.close();
+      }
+      return { running, queued, finished };
+    };
+
+    it("keeps every row, gives them no serial key, and bumps the version", async () => {
+      const { running, queued, finished } = writeV1Database();
+
+      const queue = open({ now: () => NOW });
+
+      expect(await queue.get("finished-job")).toEqual({
+        id: "finished-job",
+        spec: finished.spec,
+        state: "succeeded",
+        dedupeKey: finished.dedupeKey,
+        serialKey: null,
+        attempts: 1,
+        createdAt: NOW - 999,
+        updatedAt: NOW - 500,
+        startedAt: NOW - 900,
+        finishedAt: NOW - 800,
+        workerId: "old-worker",
+        leaseExpiresAt: null,
+        cancelRequestedBy: null,
+        message: "opened #7",
+      });
+      expect(await queue.get("running-job")).toMatchObject({
+        spec: running.spec,
+        state: "running",
+        serialKey: null,
+        workerId: "old-worker",
+        leaseExpiresAt: NOW + LEASE,
+      });
+      expect(await queue.get("queued-job")).toMatchObject({ spec: queued.spec, state: "queued", serialKey: null });
+      expect((await queue.list()).map((job) => job.id)).toEqual(["queued-job", "running-job", "finished-job"]);
+
+      const raw = new Database(path, { readonly: true });
+      try {
+        expect(raw.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+        const indexes = raw
+          .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'`)
+          .all()
+          .map((row) => row.name);
+        expect(indexes).not.toContain("jobs_active_dedupe");
+        expect(indexes).toEqual(expect.arrayContaining(["jobs_queued_dedupe", "jobs_running_dedupe", "jobs_serial"]));
+      } finally {
+        raw.close();
+      }
+    });
+
+    it("lets old jobs take part in follow-ups and claims in their original order", async () => {
+      const { running, queued } = writeV1Database();
+      const queue = open({ now: () => NOW });
+
+      const followUp = await queue.enqueue({ ...requestFor(1, "new-follow-up"), followUp: true });
+      expect(followUp.outcome).toBe("queued-behind");
+      if (followUp.outcome !== "queued-behind") return;
+      expect(followUp.running.id).toBe("running-job");
+      expect(await queue.enqueue(requestFor(2, "new-duplicate"))).toMatchObject({ outcome: "already-active", job: { id: "queued-job" } });
+      expect(await queue.enqueue(requestFor(2, "v1-queued"))).toMatchObject({ outcome: "duplicate-delivery" });
+
+      expect((await queue.claim("new-worker", LEASE))?.id).toBe("queued-job");
+      // The follow-up waits for the job the old version started.
+      expect(await queue.claim("new-worker", LEASE)).toBeUndefined();
+      expect(await queue.findActiveAll(running.dedupeKey)).toMatchObject([{ id: "running-job" }, { id: followUp.job.id }]);
+      expect(queued.dedupeKey).not.toBe(running.dedupeKey);
+    });
+
+    it("migrates once: opening the upgraded file again changes nothing", async () => {
+      writeV1Database();
+      const first = open({ now: () => NOW });
+      const before = await first.list();
+      await first.close();
+
+      const again = open({ now: () => NOW });
+
+      expect(await again.list()).toEqual(before);
+      await expect(
+        again.enqueue({ ...requestFor(3, "keyed"), serialKey: serialKeyFor("octo-org/widgets", 3) }),
+      ).resolves.toMatchObject({ outcome: "enqueued", job: { serialKey: "octo-org/widgets#3" } });
     });
   });
 

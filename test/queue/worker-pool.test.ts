@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Context } from "probot";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from "vitest";
-import { dedupeKeyFor } from "../../src/queue/job.js";
+import { dedupeKeyFor, serialKeyFor } from "../../src/queue/job.js";
 import type { Job } from "../../src/queue/job.js";
 import type { EnqueueRequest, EnqueueResult, JobOutcome, JobQueue, LeaseStatus } from "../../src/queue/job-queue.js";
 import { SqliteJobQueue } from "../../src/queue/sqlite-job-queue.js";
@@ -144,6 +144,77 @@ describe("WorkerPool", () => {
     expect(workerIds.size).toBe(concurrency);
     for (const id of workerIds) expect(id?.startsWith(`${pool.workerId}/`)).toBe(true);
     expect((await stateOf(jobs[6]!)).message).toBe("done 7");
+  });
+
+  it("never runs two jobs with one serial key at once, while other keys use the free slot", async () => {
+    const threadA = serialKeyFor("octo-org/widgets", 9);
+    const threadB = serialKeyFor("octo-org/widgets", 10);
+    const active = new Map<string, number>();
+    const maxActive = new Map<string, number>();
+    let activeTotal = 0;
+    let maxTotal = 0;
+    const started: string[] = [];
+    const threadBStarted = gate();
+    let followUp: EnqueueResult | undefined;
+    const requestOn = (issueNumber: number, agent: string, followUpRequest = false): EnqueueRequest => {
+      const deliveryId = `delivery-${issueNumber}-${agent}-${followUpRequest ? "again" : "first"}`;
+      const spec = makeJobSpec({ issueNumber, agent, deliveryId });
+      return {
+        spec,
+        deliveryId,
+        dedupeKey: dedupeKeyFor(spec.repository.fullName, issueNumber, agent),
+        serialKey: serialKeyFor(spec.repository.fullName, issueNumber),
+        followUp: followUpRequest,
+      };
+    };
+
+    const pool = startPool({
+      concurrency: 2,
+      run: async (job) => {
+        const key = job.serialKey ?? "none";
+        started.push(job.id);
+        active.set(key, (active.get(key) ?? 0) + 1);
+        maxActive.set(key, Math.max(maxActive.get(key) ?? 0, active.get(key) ?? 0));
+        activeTotal++;
+        maxTotal = Math.max(maxTotal, activeTotal);
+        if (key === threadB) threadBStarted.open();
+        if (started.length === 1) {
+          // Feedback on the thread arrives mid-run; and the first run lasts until
+          // the other thread has started, so the pool provably had a free slot.
+          followUp = await queue.enqueue(requestOn(9, "backend-engineer", true));
+          await Promise.race([threadBStarted.opened, pause(2000)]);
+        }
+        await pause(15 + (started.length % 3) * 10);
+        active.set(key, (active.get(key) ?? 0) - 1);
+        activeTotal--;
+        return { state: "succeeded", message: `done on ${key}` };
+      },
+    });
+    const onA: Job[] = [];
+    const onB: Job[] = [];
+    for (const agent of ["backend-engineer", "frontend-engineer", "docs-engineer"]) {
+      onA.push((await queue.enqueue(requestOn(9, agent))).job);
+    }
+    for (const agent of ["backend-engineer", "frontend-engineer"]) onB.push((await queue.enqueue(requestOn(10, agent))).job);
+    pool.notify();
+
+    await waitFor("the follow-up to be queued", () => followUp !== undefined);
+    if (followUp?.outcome !== "queued-behind") throw new Error(`expected queued-behind, got ${followUp?.outcome}`);
+    onA.push(followUp.job);
+    const all = [...onA, ...onB];
+    await waitFor("every job to succeed", async () =>
+      (await Promise.all(all.map(stateOf))).every((j) => j.state === "succeeded"),
+    );
+
+    expect(maxActive.get(threadA)).toBe(1);
+    expect(maxActive.get(threadB)).toBe(1);
+    expect(maxTotal).toBe(2);
+    expect(started).toHaveLength(all.length);
+    // Each thread's jobs ran in the order they were queued, the follow-up last.
+    expect(started.filter((id) => onA.some((j) => j.id === id))).toEqual(onA.map((j) => j.id));
+    expect(started.filter((id) => onB.some((j) => j.id === id))).toEqual(onB.map((j) => j.id));
+    // Attempts stay at 1: nothing was claimed twice or reclaimed.
+    expect((await Promise.all(all.map(stateOf))).map((j) => j.attempts)).toEqual(all.map(() => 1));
   });
 
   it("starts a job right away on notify() instead of waiting for the poll", async () => {
@@ -387,6 +458,8 @@ describe("WorkerPool", () => {
         cancel: async (): Promise<Job | undefined> => unused(),
         get: async (): Promise<Job | undefined> => unused(),
         findActive: async (): Promise<Job | undefined> => unused(),
+        findActiveAll: async (): Promise<Job[]> => unused(),
+        listActiveBySerialKey: async (): Promise<Job[]> => unused(),
         setTrackingComment: async (): Promise<void> => unused(),
         close: async (): Promise<void> => {},
       };

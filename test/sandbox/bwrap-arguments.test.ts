@@ -45,6 +45,32 @@ describe("bwrapArguments", () => {
     expect(tmp).toBeLessThan(home);
   });
 
+  it("shows exposed paths through the hiding: the mirror read-only, the worktree's git directory writable inside it", () => {
+    const mirror = "/srv/planwright/data/mirrors/local/acme/widgets.git";
+    const gitDir = `${mirror}/worktrees/acme-1`;
+    const exposed = bwrapArguments({
+      ...plan,
+      hidden: [...plan.hidden, { path: `${mirror}/secret.pem`, kind: "file" }],
+      readOnly: [mirror],
+      writable: [gitDir],
+    });
+    const hide = positionOf(exposed, "--tmpfs", "/srv/planwright/data");
+    const readOnly = positionOf(exposed, "--ro-bind", mirror, mirror);
+    const writable = positionOf(exposed, "--bind", gitDir, gitDir);
+    const cover = positionOf(exposed, "--ro-bind", "/dev/null", `${mirror}/secret.pem`);
+    const remount = positionOf(exposed, "--remount-ro", "/srv/planwright/data");
+    expect(hide).toBeLessThan(readOnly);
+    expect(readOnly).toBeLessThan(writable);
+    expect(readOnly).toBeLessThan(cover);
+    expect(writable).toBeLessThan(remount);
+  });
+
+  it("keeps a path asked for both read-only and writable writable, and the worktree always writable", () => {
+    const both = bwrapArguments({ ...plan, readOnly: [plan.worktree, "/srv/x"], writable: ["/srv/x"] });
+    expect(positionOf(both, "--ro-bind", "/srv/x", "/srv/x")).toBeLessThan(positionOf(both, "--bind", "/srv/x", "/srv/x"));
+    expect(positionOf(both, "--ro-bind", plan.worktree, plan.worktree)).toBeLessThan(positionOf(both, "--bind", plan.worktree, plan.worktree));
+  });
+
   it("isolates namespaces, drops capabilities and replaces the environment", () => {
     for (const flag of ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--clearenv"]) {
       expect(args).toContain(flag);

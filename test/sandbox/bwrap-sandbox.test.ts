@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { chown, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BwrapSandbox } from "../../src/sandbox/bwrap-sandbox.js";
+import type { CommandRequest } from "../../src/sandbox/sandbox.js";
+import { git } from "../helpers/git-repo.js";
 import { TempDirs, bwrapSkipReason, bwrapUsable, newMarker, processesMarked } from "./sandbox-helpers.js";
 
 /**
@@ -164,5 +166,115 @@ describe.skipIf(!bwrapUsable)(`BwrapSandbox isolation${bwrapSkipReason}`, () => 
       expect(result.stdout).toContain("failed: ECONNREFUSED");
       expect(result.stdout).not.toContain("hello from the host");
     });
+  });
+});
+
+/**
+ * A worktree as MirrorWorkspace makes it: its `.git` is a file pointing into
+ * a bare mirror, and both live in the hidden data directory.
+ */
+describe.skipIf(!bwrapUsable)(`BwrapSandbox: git in a worktree whose repository is hidden${bwrapSkipReason}`, () => {
+  const temp = new TempDirs();
+  let sandbox: BwrapSandbox;
+  let dataDir: string;
+  let appDir: string;
+  let envFile: string;
+  let mirror: string;
+  let worktree: string;
+  let gitDir: string;
+
+  async function addWorktree(name: string): Promise<{ worktree: string; gitDir: string }> {
+    const dir = join(dataDir, "workspaces", "worktrees", name);
+    await git(mirror, "worktree", "add", "--quiet", "-b", `planwright/${name}`, dir, "refs/remotes/origin/main");
+    return { worktree: dir, gitDir: (await git(dir, "rev-parse", "--absolute-git-dir")).trim() };
+  }
+
+  beforeAll(async () => {
+    const base = await temp.make("planwright-bwrap-git-test-", "/var/tmp");
+    dataDir = join(base, "data");
+    appDir = join(base, "app");
+    await mkdir(appDir, { recursive: true });
+    envFile = join(appDir, ".env");
+    await writeFile(envFile, `${SECRET}\n`);
+    const source = join(base, "source");
+    await mkdir(source);
+    await git(source, "init", "--quiet", "--initial-branch=main");
+    await writeFile(join(source, "a.txt"), "a\n");
+    await git(source, "add", "a.txt");
+    await git(source, "commit", "--quiet", "-m", "initial commit");
+    mirror = join(dataDir, "workspaces", "mirrors", "local", "acme", "widgets.git");
+    await mkdir(mirror, { recursive: true });
+    await git(mirror, "init", "--quiet", "--bare");
+    await git(mirror, "fetch", "--quiet", source, "+refs/heads/main:refs/remotes/origin/main");
+    ({ worktree, gitDir } = await addWorktree("run-1"));
+    await writeFile(join(worktree, "a.txt"), "a\nchanged by the agent\n");
+    sandbox = new BwrapSandbox({ hiddenPaths: [dataDir, envFile] });
+  });
+  afterAll(() => temp.cleanup());
+
+  const run = (command: string, extra: Partial<CommandRequest> = {}) =>
+    sandbox.run({ command, cwd: worktree, timeoutMs: 15_000, ...extra });
+  const withGit = () => ({ readOnlyPaths: [mirror], writablePaths: [gitDir] });
+
+  it("runs git status, diff and log when the mirror and the worktree's git directory are exposed", async () => {
+    const result = await run("git status --short && git diff && git log -1 --format=%s", withGit());
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.stdout).toContain(" M a.txt");
+    expect(result.stdout).toContain("+changed by the agent");
+    expect(result.stdout).toMatch(/initial commit\n$/);
+    // The rest of the data directory stays hidden.
+    const listing = await run(`ls -A ${dataDir}/workspaces/mirrors/local/acme`, withGit());
+    expect(listing.stdout).toBe("widgets.git\n");
+  });
+
+  it("cannot use git without them (the control)", async () => {
+    const result = await run("git status --short");
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/not a git repository/);
+  });
+
+  it("cannot commit or otherwise write to the mirror, which stays intact", async () => {
+    const before = await git(mirror, "for-each-ref");
+    const result = await run(
+      "git add a.txt; git -c user.name=agent -c user.email=agent@example.com commit -qam sneaky; echo commit=$?; " +
+        "git update-ref refs/heads/planwright/run-1 HEAD~0 2>&1; git config core.hooksPath /tmp/hooks; echo config=$?",
+      withGit(),
+    );
+    expect(result.stdout).toContain("commit=1");
+    expect(result.stdout).toMatch(/config=[1-9]/);
+    expect(result.output).toMatch(/Read-only file system|insufficient permission/);
+    expect(await git(mirror, "for-each-ref")).toBe(before);
+    expect(await git(mirror, "config", "--get", "core.hooksPath").catch(() => "unset")).toBe("unset");
+    expect(await git(mirror, "fsck", "--no-progress", "--no-dangling")).toBe("");
+  });
+
+  it("refuses to expose a hidden path, even when asked, and checks what it is given", async () => {
+    await expect(run(`cat ${envFile}`, { readOnlyPaths: [envFile] })).rejects.toThrow(/refusing to expose .*\.env/);
+    await expect(run("true", { writablePaths: [dataDir] })).rejects.toThrow(/refusing to expose/);
+    await expect(run("true", { readOnlyPaths: ["relative/dir"] })).rejects.toThrow(/not absolute/);
+    await expect(run("true", { readOnlyPaths: [join(dataDir, "missing")] })).rejects.toThrow(/does not exist/);
+    await expect(run("true", { readOnlyPaths: [join(worktree, "a.txt")] })).rejects.toThrow(/not a directory/);
+  });
+
+  it("keeps a hidden file covered inside an exposed directory", async () => {
+    const result = await run(`ls -A ${appDir}; cat ${envFile}`, { readOnlyPaths: [appDir] });
+    expect(result.stdout).toContain(".env");
+    expect(result.output).not.toContain("do-not-leak");
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("works in a worktree owned by another user (safe.directory)", async () => {
+    const other = await addWorktree("run-2");
+    await chown(other.worktree, 12345, 12345);
+    const outside = await git(other.worktree, "status", "--short").catch((error: unknown) => String(error));
+    expect(outside).toMatch(/dubious ownership/);
+    const result = await sandbox.run({
+      command: "git status --short --branch",
+      cwd: other.worktree,
+      timeoutMs: 15_000,
+      readOnlyPaths: [mirror],
+      writablePaths: [other.gitDir],
+    });
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.stdout).toContain("## planwright/run-2");
   });
 });

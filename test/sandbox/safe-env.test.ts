@@ -36,7 +36,28 @@ describe("buildSafeEnv", () => {
       JAVA_HOME: "/usr/lib/jvm/default",
       GIT_TERMINAL_PROMPT: "0",
       GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "safe.directory",
+      GIT_CONFIG_VALUE_0: "*",
     });
+  });
+
+  it("adds safe.directory after the caller's own command-scope git configuration", () => {
+    const env = buildSafeEnv(
+      PARENT,
+      { GIT_CONFIG_COUNT: "2", GIT_CONFIG_KEY_0: "core.autocrlf", GIT_CONFIG_VALUE_0: "false", GIT_CONFIG_KEY_1: "init.defaultBranch", GIT_CONFIG_VALUE_1: "main" },
+      "/h",
+    );
+    expect(env).toMatchObject({
+      GIT_CONFIG_COUNT: "3",
+      GIT_CONFIG_KEY_0: "core.autocrlf",
+      GIT_CONFIG_VALUE_0: "false",
+      GIT_CONFIG_KEY_1: "init.defaultBranch",
+      GIT_CONFIG_VALUE_1: "main",
+      GIT_CONFIG_KEY_2: "safe.directory",
+      GIT_CONFIG_VALUE_2: "*",
+    });
+    expect(() => buildSafeEnv(PARENT, { GIT_CONFIG_COUNT: "two" }, "/h")).toThrow(/GIT_CONFIG_COUNT must be a whole number/);
   });
 
   it("uses a default PATH and locale when the parent has none, and TMPDIR = HOME by default", () => {
@@ -73,6 +94,6 @@ describe("buildSafeEnv", () => {
 describe("isSecretName", () => {
   it("flags secrets but not ordinary build variables", () => {
     expect(["GITHUB_TOKEN", "MY_SECRET", "api_key", "PRIVATE_KEY_PATH"].filter(isSecretName)).toHaveLength(4);
-    expect(["NODE_ENV", "GIT_AUTHOR_NAME", "GOFLAGS", "PYTHONUNBUFFERED"].filter(isSecretName)).toEqual([]);
+    expect(["NODE_ENV", "GIT_AUTHOR_NAME", "GOFLAGS", "PYTHONUNBUFFERED", "GIT_CONFIG_KEY_0"].filter(isSecretName)).toEqual([]);
   });
 });

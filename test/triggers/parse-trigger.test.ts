@@ -166,10 +166,22 @@ describe("issues.labeled", () => {
     expectIgnored(parseTrigger("issues", labeled("backend", { locked: true }), rules()), /issue #42 is locked/);
   });
 
-  it("ignores removing the label", () => {
+  it("turns removing the agent's label into a stop for a job that has not started", () => {
     const payload = examplePayload("issues", "unlabeled");
     payload.label = { ...required(payload.label), name: "backend" };
-    expectIgnored(parseTrigger("issues", payload, rules()), /issues\.unlabeled is not a trigger/);
+    expect(parseTrigger("issues", payload, rules())).toMatchObject({
+      kind: "stop",
+      agent: "backend-engineer",
+      queuedOnly: true,
+      onPullRequest: false,
+      reactTo: { type: "none" },
+    });
+  });
+
+  it("ignores removing some other label", () => {
+    const payload = examplePayload("issues", "unlabeled");
+    payload.label = { ...required(payload.label), name: "bug" };
+    expectIgnored(parseTrigger("issues", payload, rules()), /not an agent label/);
   });
 });
 
@@ -324,11 +336,11 @@ describe("issue_comment.created on a pull request", () => {
     });
   });
 
-  it("does not revise a closed pull request, but stops there", () => {
-    expectIgnored(
-      parseTrigger("issue_comment", issueComment("/backend go", { prAuthor: APP, state: "closed" }), rules()),
-      /pull request #7 is closed/,
-    );
+  it("flags a request on a closed pull request so the intake can refuse it, and stops there", () => {
+    expect(parseTrigger("issue_comment", issueComment("/backend go", { prAuthor: APP, state: "closed" }), rules())).toMatchObject({
+      kind: "revise",
+      pullRequestClosed: true,
+    });
     expect(parseTrigger("issue_comment", issueComment("/backend stop", { prAuthor: APP, state: "closed" }), rules())).toMatchObject({
       kind: "stop",
       onPullRequest: true,
@@ -393,8 +405,11 @@ describe("pull_request_review.submitted", () => {
     );
   });
 
-  it("ignores changes requested on a closed or locked pull request", () => {
-    expectIgnored(parseTrigger("pull_request_review", review("changes_requested", "x", { prState: "closed" }), rules()), /is closed/);
+  it("flags changes requested on a closed pull request and ignores a locked one", () => {
+    expect(parseTrigger("pull_request_review", review("changes_requested", "x", { prState: "closed" }), rules())).toMatchObject({
+      kind: "revise",
+      pullRequestClosed: true,
+    });
     expectIgnored(parseTrigger("pull_request_review", review("changes_requested", "x", { prLocked: true }), rules()), /is locked/);
   });
 
@@ -504,8 +519,11 @@ describe("pull_request_review_comment.created", () => {
     });
   });
 
-  it("does not revise a closed pull request", () => {
-    expectIgnored(parseTrigger("pull_request_review_comment", reviewComment("/backend go", { prState: "closed" }), rules()), /is closed/);
+  it("flags a request on a closed pull request", () => {
+    expect(parseTrigger("pull_request_review_comment", reviewComment("/backend go", { prState: "closed" }), rules())).toMatchObject({
+      kind: "revise",
+      pullRequestClosed: true,
+    });
   });
 
   it("ignores an edited review comment", () => {

@@ -497,3 +497,229 @@ describe("MirrorWorkspace release", () => {
     expect(await git(mirror, "rev-parse", "refs/remotes/origin/main")).toBe(await git(origin.bare, "rev-parse", "main"));
   });
 });
+
+describe("MirrorWorkspace worktree reuse", () => {
+  /** Parked worktrees of acme/widgets (local origin), as directory names. */
+  async function parked(root: string): Promise<string[]> {
+    return (await readdir(path.join(root, "parked", "local", "acme", "widgets")).catch(() => [])).sort();
+  }
+
+  async function linkedWorktrees(mirror: string): Promise<string[]> {
+    const listing = await git(mirror, "worktree", "list", "--porcelain");
+    return listing
+      .split("\n")
+      .filter((line) => line.startsWith("worktree ") && !line.endsWith(".git"))
+      .map((line) => line.slice("worktree ".length));
+  }
+
+  it("switches a parked worktree to the new run's commit and branch with nothing of the last run left", async () => {
+    const origin = await makeOrigin({ ".gitignore": "node_modules/\n*.log\n", "a.txt": "a\n", "src/x.ts": "x\n" });
+    const { root, workspace } = await newWorkspace();
+    const first = await workspace.checkout(request(origin.bare, { runId: "one", branch: "planwright/issue-1-one" }));
+    expect(first.reused).toBe(false);
+
+    // The run leaves everything a run can: edits, deletions, untracked and ignored files,
+    // a commit, git state in its git directory, and an index that hides a changed file.
+    await writeFile(path.join(first.path, "a.txt"), "edited by run one\n");
+    await git(first.path, "update-index", "--assume-unchanged", "a.txt");
+    await rm(path.join(first.path, "src/x.ts"));
+    await writeFile(path.join(first.path, "untracked.txt"), "u\n");
+    await mkdir(path.join(first.path, "node_modules/pkg"), { recursive: true });
+    await writeFile(path.join(first.path, "node_modules/pkg/index.js"), "module.exports = 1;\n");
+    await writeFile(path.join(first.path, "debug.log"), "log\n");
+    await writeFile(path.join(first.path, "committed.txt"), "c\n");
+    await workspace.commit(first, { message: "run one", author: AUTHOR, protectedPaths: [] });
+    await writeFile(path.join(first.gitDir, "PLANWRIGHT_COMMIT_MSG"), "left by a crash\n");
+    await writeFile(path.join(first.gitDir, "MERGE_HEAD"), `${first.baseSha}\n`);
+    await writeFile(path.join(first.gitDir, "locked"), "locked by the agent\n");
+    await workspace.release(first);
+
+    expect(await parked(root)).toHaveLength(1);
+    await expect(stat(first.path)).rejects.toThrow();
+    expect(await git(first.mirrorPath, "branch", "--list", "planwright/issue-1-one")).toBe("");
+
+    const upstream = await commitFiles(origin.work, { "b.txt": "b\n" }, "upstream moved");
+    await git(origin.work, "push", "--quiet", origin.bare, "main");
+    const second = await workspace.checkout(request(origin.bare, { runId: "two", branch: "planwright/issue-2-two" }));
+
+    expect(second).toMatchObject({ reused: true, baseSha: upstream, path: path.join(root, "worktrees", "two") });
+    expect(second.gitDir).toBe(first.gitDir);
+    expect(await parked(root)).toEqual([]);
+    expect(await git(second.path, "rev-parse", "HEAD")).toBe(upstream);
+    expect(await git(second.path, "symbolic-ref", "HEAD")).toBe("refs/heads/planwright/issue-2-two");
+    expect(await readFile(path.join(second.path, "a.txt"), "utf8")).toBe("a\n");
+    expect(await readFile(path.join(second.path, "src/x.ts"), "utf8")).toBe("x\n");
+    expect(await readFile(path.join(second.path, "b.txt"), "utf8")).toBe("b\n");
+    for (const gone of ["untracked.txt", "node_modules", "debug.log", "committed.txt"]) {
+      await expect(stat(path.join(second.path, gone)), gone).rejects.toThrow();
+    }
+    expect(await git(second.path, "status", "--porcelain", "--ignored", "--untracked-files=all")).toBe("");
+    expect(await git(second.path, "ls-files", "-v", "a.txt")).toBe("H a.txt");
+    const gitFiles = await readdir(second.gitDir);
+    for (const leftover of ["PLANWRIGHT_COMMIT_MSG", "MERGE_HEAD", "locked"]) expect(gitFiles).not.toContain(leftover);
+    expect(second.sandboxPaths).toEqual({ readOnly: [second.mirrorPath], writable: [second.gitDir] });
+
+    // And it works as a fresh one would.
+    await writeFile(path.join(second.path, "new.txt"), "new\n");
+    const { sha } = await workspace.commit(second, { message: "run two", author: AUTHOR, protectedPaths: [] });
+    await workspace.push(second, { cloneUrl: origin.bare, token: async () => TOKEN });
+    expect(await git(origin.bare, "rev-parse", "refs/heads/planwright/issue-2-two")).toBe(sha);
+    expect(await git(origin.bare, "rev-parse", `${sha}^`)).toBe(upstream);
+    expect(await git(second.mirrorPath, "fsck", "--no-progress", "--no-dangling")).toBe("");
+  });
+
+  it("never hands one parked worktree to two concurrent checkouts", async () => {
+    const origin = await makeOrigin({ "a.txt": "a\n" });
+    const { root, workspace } = await newWorkspace();
+    const other = new MirrorWorkspace({ root });
+    await workspace.release(await workspace.checkout(request(origin.bare, { runId: "warmup" })));
+    expect(await parked(root)).toHaveLength(1);
+
+    const runs = await Promise.all(
+      ["p", "q", "r"].map((id, index) =>
+        (index % 2 === 0 ? workspace : other).checkout(request(origin.bare, { runId: id, branch: `planwright/issue-${index}-${id}` })),
+      ),
+    );
+    expect(runs.filter((run) => run.reused)).toHaveLength(1);
+    expect(new Set(runs.map((run) => run.path)).size).toBe(3);
+    expect(new Set(runs.map((run) => run.gitDir)).size).toBe(3);
+    for (const run of runs) {
+      expect(await readFile(path.join(run.path, "a.txt"), "utf8")).toBe("a\n");
+      expect(await git(run.path, "symbolic-ref", "HEAD")).toBe(`refs/heads/${run.branch}`);
+    }
+    expect((await linkedWorktrees(runs[0]!.mirrorPath)).sort()).toEqual(runs.map((run) => run.path).sort());
+  });
+
+  it("keeps at most parkedPerMirror worktrees and removes the rest", async () => {
+    const origin = await makeOrigin({ "a.txt": "a\n" });
+    const { root, workspace } = await newWorkspace();
+    const runs = await Promise.all(
+      ["p", "q", "r"].map((id, index) => workspace.checkout(request(origin.bare, { runId: id, branch: `planwright/issue-${index}-${id}` }))),
+    );
+    for (const run of runs) await workspace.release(run);
+
+    expect(await parked(root)).toHaveLength(2);
+    const mirror = runs[0]!.mirrorPath;
+    expect(await linkedWorktrees(mirror)).toHaveLength(2);
+    expect(await readdir(path.join(mirror, "worktrees"))).toHaveLength(2);
+    expect(await git(mirror, "branch", "--list")).toBe("");
+
+    const none = await newWorkspace({ parkedPerMirror: 0 });
+    const unparked = await none.workspace.checkout(request(origin.bare));
+    await none.workspace.release(unparked);
+    expect(await parked(none.root)).toEqual([]);
+    expect(await linkedWorktrees(unparked.mirrorPath)).toEqual([]);
+  });
+
+  it("falls back to a new worktree when the parked one was deleted, and drops what is not a worktree", async () => {
+    const origin = await makeOrigin({ "a.txt": "a\n" });
+    const { root, workspace } = await newWorkspace();
+    const first = await workspace.checkout(request(origin.bare, { runId: "one" }));
+    await workspace.release(first);
+    const [name] = await parked(root);
+    const pool = path.join(root, "parked", "local", "acme", "widgets");
+    await rm(path.join(pool, name!), { recursive: true, force: true });
+    await mkdir(path.join(pool, "not-a-worktree"));
+
+    const second = await workspace.checkout(request(origin.bare, { runId: "two" }));
+    expect(second.reused).toBe(false);
+    expect(await readFile(path.join(second.path, "a.txt"), "utf8")).toBe("a\n");
+    expect(await parked(root)).toEqual([]);
+    expect(await linkedWorktrees(second.mirrorPath)).toEqual([second.path]);
+  });
+
+  it("falls back to a new worktree when a parked one is damaged", async () => {
+    const origin = await makeOrigin({ "a.txt": "a\n" });
+    // A git that fails `git clean` once when told to: the switch then fails after the worktree was taken.
+    const wrapperDir = await tempDir("pw-git-wrapper-");
+    const failClean = path.join(wrapperDir, "fail-clean");
+    const wrapper = path.join(wrapperDir, "git");
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\ncase " $* " in *" clean "*) if [ -e '${failClean}' ]; then rm -f '${failClean}'; echo simulated >&2; exit 1; fi;; esac\nexec git "$@"\n`,
+    );
+    await chmod(wrapper, 0o755);
+    const warnings: string[] = [];
+    const { root, workspace } = await newWorkspace({ gitBinary: wrapper, log: { warn: (message) => warnings.push(message) } });
+    const pool = path.join(root, "parked", "local", "acme", "widgets");
+
+    const first = await workspace.checkout(request(origin.bare, { runId: "one" }));
+    await workspace.release(first);
+    await writeFile(failClean, "");
+    const second = await workspace.checkout(request(origin.bare, { runId: "two" }));
+    expect(second.reused).toBe(false);
+    expect(await readFile(path.join(second.path, "a.txt"), "utf8")).toBe("a\n");
+    expect(await git(second.path, "status", "--porcelain")).toBe("");
+    expect(warnings.join("\n")).toMatch(/could not reuse a parked worktree for run two/);
+
+    // An index git cannot read, or a .git file pointing elsewhere: git will not move it, so it is removed.
+    await workspace.release(second);
+    const [name] = await parked(root);
+    await writeFile(path.join(second.gitDir, "index"), "not an index");
+    const third = await workspace.checkout(request(origin.bare, { runId: "three" }));
+    expect(third.reused).toBe(false);
+    expect(await parked(root)).toEqual([]);
+    await workspace.release(third);
+    const [other] = await parked(root);
+    expect(other).not.toBe(name);
+    await writeFile(path.join(pool, other!, ".git"), "gitdir: /nowhere\n");
+    const fourth = await workspace.checkout(request(origin.bare, { runId: "four" }));
+    expect(fourth.reused).toBe(false);
+    expect(await parked(root)).toEqual([]);
+    expect(await linkedWorktrees(fourth.mirrorPath)).toEqual([fourth.path]);
+    expect(await readFile(path.join(fourth.path, "a.txt"), "utf8")).toBe("a\n");
+  });
+
+  it("reuses worktrees parked before a restart, and moves the run's branch to where GitHub has it", async () => {
+    const origin = await makeOrigin({ "a.txt": "a\n" });
+    await git(origin.work, "checkout", "--quiet", "-b", BRANCH);
+    await commitFiles(origin.work, { "earlier.txt": "first run\n" }, "first run");
+    await git(origin.work, "push", "--quiet", origin.bare, BRANCH);
+    const { root, workspace } = await newWorkspace();
+    const crashed = await workspace.checkout(request(origin.bare, { runId: "crashed", branch: "planwright/unrelated" }));
+    const first = await workspace.checkout(request(origin.bare, { runId: "one" }));
+    expect(first.branchExisted).toBe(true);
+    await workspace.release(first);
+    // A crashed run has the branch checked out.
+    await git(crashed.path, "checkout", "--quiet", "-B", BRANCH);
+
+    // Someone pushes to the branch meanwhile, and planwright restarts.
+    const moved = await commitFiles(origin.work, { "earlier.txt": "reviewer's fix\n", "more.txt": "m\n" }, "review fix");
+    await git(origin.work, "push", "--quiet", origin.bare, BRANCH);
+    const restarted = new MirrorWorkspace({ root });
+
+    const second = await restarted.checkout(request(origin.bare, { runId: "two" }));
+    expect(second).toMatchObject({ reused: true, branchExisted: true, baseSha: moved });
+    expect(await git(second.path, "rev-parse", "HEAD")).toBe(moved);
+    expect(await git(second.path, "symbolic-ref", "HEAD")).toBe(`refs/heads/${BRANCH}`);
+    expect(await readFile(path.join(second.path, "earlier.txt"), "utf8")).toBe("reviewer's fix\n");
+    expect(await readFile(path.join(second.path, "more.txt"), "utf8")).toBe("m\n");
+    expect(await git(crashed.path, "status", "--porcelain", "--branch")).toMatch(/^## HEAD \(no branch\)/);
+  });
+});
+
+describe("MirrorWorkspace commit after a run's commands had write access to the git directory", () => {
+  it("commits what is on disk onto the run's branch, whatever HEAD, the index or the .git file say", async () => {
+    const origin = await makeOrigin({ "a.txt": "a\n", "b.txt": "b\n" });
+    const { workspace } = await newWorkspace();
+    const checkout = await workspace.checkout(request(origin.bare));
+    const mirror = checkout.mirrorPath;
+    const base = checkout.baseSha;
+    await git(mirror, "update-ref", "refs/heads/someone-else", base);
+
+    await writeFile(path.join(checkout.path, "a.txt"), "changed and hidden from the index\n");
+    await git(checkout.path, "update-index", "--assume-unchanged", "a.txt");
+    await writeFile(path.join(checkout.path, "b.txt"), "changed\n");
+    await writeFile(path.join(checkout.gitDir, "HEAD"), "ref: refs/heads/someone-else\n");
+    const decoy = path.join(checkout.path, "decoy");
+    await git(checkout.path, "init", "--quiet", "--bare", decoy);
+    await writeFile(path.join(checkout.path, ".git"), `gitdir: ${decoy}\n`);
+
+    const { sha, changedPaths } = await workspace.commit(checkout, { message: "work", author: AUTHOR, protectedPaths: ["decoy/**"] });
+    expect(changedPaths.sort()).toEqual(["a.txt", "b.txt"]);
+    expect(await git(mirror, "rev-parse", `refs/heads/${BRANCH}`)).toBe(sha);
+    expect(await git(mirror, "rev-parse", "refs/heads/someone-else")).toBe(base);
+    expect(await git(mirror, "show", `${sha}:a.txt`)).toBe("changed and hidden from the index");
+    expect(await git(decoy, "rev-list", "--all")).toBe("");
+  });
+});

@@ -63,6 +63,9 @@ export function createBashTool(options: BashToolOptions = {}): Tool {
           timeoutMs,
           signal: context.signal,
           ...(context.homeDir === undefined ? {} : { homeDir: context.homeDir }),
+          ...(context.sandboxPaths === undefined
+            ? {}
+            : { readOnlyPaths: context.sandboxPaths.readOnly, writablePaths: context.sandboxPaths.writable }),
           ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
         });
       } catch (error) {

@@ -1,5 +1,5 @@
 import type { ToolName } from "../../agents/definition.js";
-import type { Sandbox } from "../../sandbox/sandbox.js";
+import type { Sandbox, SandboxPaths } from "../../sandbox/sandbox.js";
 
 /** What every tool call gets: the worktree it is confined to and the run's sandbox. */
 export interface ToolContext {
@@ -13,6 +13,8 @@ export interface ToolContext {
   bashMaxTimeoutMs: number;
   /** HOME shared by the run's Bash commands, so caches survive between calls. */
   homeDir?: string;
+  /** What Bash commands must see besides the worktree: the repository's git metadata, so `git diff` works. */
+  sandboxPaths?: SandboxPaths;
 }
 
 /** What goes back to the model as a `tool_result`. Errors are results too, never exceptions. */

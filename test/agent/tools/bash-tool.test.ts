@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBashTool } from "../../../src/agent/tools/bash-tool.js";
 import type { ToolContext } from "../../../src/agent/tools/tool.js";
 import { BwrapSandbox } from "../../../src/sandbox/bwrap-sandbox.js";
-import type { Sandbox } from "../../../src/sandbox/sandbox.js";
+import type { CommandRequest, Sandbox } from "../../../src/sandbox/sandbox.js";
+import { MirrorWorkspace } from "../../../src/workspace/mirror-workspace.js";
 import { bwrapSkipReason, bwrapUsable } from "../../sandbox/sandbox-helpers.js";
-import { Fixtures, toolContext, waitUntil } from "./tool-fixtures.js";
+import { Fixtures, git, toolContext, waitUntil } from "./tool-fixtures.js";
 
 describe("Bash (plain sandbox)", () => {
   const fixtures = new Fixtures();
@@ -84,6 +85,22 @@ describe("Bash (plain sandbox)", () => {
     expect((await bash.run({ command: "ls", timeout: -5 }, context)).isError).toBe(true);
   });
 
+  it("passes the context's sandbox paths to the sandbox", async () => {
+    const requests: CommandRequest[] = [];
+    const recording: Sandbox = {
+      kind: "none",
+      run: (request) => {
+        requests.push(request);
+        return context.sandbox.run(request);
+      },
+    };
+    const sandboxPaths = { readOnly: ["/srv/mirror.git"], writable: ["/srv/mirror.git/worktrees/one"] };
+    await bash.run({ command: "true" }, { ...context, sandbox: recording, sandboxPaths });
+    await bash.run({ command: "true" }, { ...context, sandbox: recording });
+    expect(requests[0]).toMatchObject({ readOnlyPaths: sandboxPaths.readOnly, writablePaths: sandboxPaths.writable });
+    expect(requests[1]).not.toHaveProperty("readOnlyPaths");
+  });
+
   it("turns a sandbox that cannot start the command into a tool error", async () => {
     const broken: Sandbox = {
       kind: "none",
@@ -121,5 +138,47 @@ describe.skipIf(!bwrapUsable)(`Bash (bubblewrap sandbox)${bwrapSkipReason}`, () 
     expect(escape.content).toContain("Read-only file system");
     expect(escape.content).toMatch(/Exit code: [1-9]/);
     expect(existsSync(path.join(outside, "escaped.txt"))).toBe(false);
+  });
+});
+
+describe.skipIf(!bwrapUsable)(`Bash on a MirrorWorkspace checkout (bubblewrap sandbox)${bwrapSkipReason}`, () => {
+  const fixtures = new Fixtures();
+  const bash = createBashTool();
+
+  afterAll(() => fixtures.cleanup());
+
+  it("lets the agent see its own change with git diff when given the checkout's sandbox paths", async () => {
+    const base = await fixtures.dir("pw-tools-bwrap-git-", "/var/tmp");
+    const dataDir = path.join(base, "data");
+    const source = await fixtures.repo({ "src/app.ts": "export const answer = 41;\n" });
+    const origin = path.join(base, "origin.git");
+    await git(base, "clone", "--quiet", "--bare", source, origin);
+    const workspace = new MirrorWorkspace({ root: path.join(dataDir, "workspaces") });
+    const checkout = await workspace.checkout({
+      cloneUrl: origin,
+      repoFullName: "acme/widgets",
+      defaultBranch: "main",
+      branch: "planwright/issue-3-answer",
+      token: async () => "unused",
+      runId: "run-3",
+    });
+    // planwright's data directory is hidden, mirror and all, as in production.
+    const sandbox = new BwrapSandbox({ hiddenPaths: [dataDir] });
+    const context = toolContext(checkout.path, { sandbox, sandboxPaths: checkout.sandboxPaths });
+
+    const edit = await bash.run({ command: "sed -i 's/41/42/' src/app.ts" }, context);
+    expect(edit.content).toBe("(no output)\nExit code: 0");
+    const diff = await bash.run({ command: "git status --short && git diff" }, context);
+    expect(diff.isError).toBe(false);
+    expect(diff.content).toContain(" M src/app.ts");
+    expect(diff.content).toContain("-export const answer = 41;\n+export const answer = 42;");
+    expect(diff.content).toMatch(/Exit code: 0$/);
+
+    const blind = await bash.run({ command: "git diff" }, { ...context, sandboxPaths: undefined });
+    expect(blind.content).toMatch(/not a git repository/);
+
+    const { sha } = await workspace.commit(checkout, { message: "Answer 42", author: { name: "t", email: "t@example.com" }, protectedPaths: [] });
+    expect(await git(checkout.mirrorPath, "show", `${sha}:src/app.ts`)).toBe("export const answer = 42;\n");
+    await workspace.release(checkout);
   });
 });

@@ -1,0 +1,67 @@
+import { realpath, rm } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { createAnthropicModelClient } from "../../src/agent/model-client.js";
+import { runWorkSession } from "../../src/agent/work-session.js";
+import type { AgentDefinition } from "../../src/agents/definition.js";
+import { PlainSandbox } from "../../src/sandbox/plain-sandbox.js";
+import type { CommandRequest, Sandbox } from "../../src/sandbox/sandbox.js";
+import { makeRepo } from "../helpers/git-repo.js";
+import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
+import type { ScriptedModel } from "../helpers/scripted-model.js";
+
+let model: ScriptedModel | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await model?.close();
+  model = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const DEFINITION: AgentDefinition = {
+  name: "test-engineer",
+  description: "Implements issues in tests.",
+  tools: ["Bash"],
+  unsupportedTools: [],
+  body: "Implement the issue.",
+  triggers: [],
+  reads: [],
+  source: "test",
+};
+
+describe("runWorkSession", () => {
+  it("gives setup, the agent's Bash commands and verification the checkout's sandbox paths", async () => {
+    model = await startScriptedModel([toolUseReply([{ name: "Bash", input: { command: "git status" } }]), textReply(SAMPLE_REPORT)]);
+    // setup's artifacts are read with git.
+    dir = await realpath(await makeRepo({ "README.md": "# widgets\n" }, "pw-session-"));
+    const plain = new PlainSandbox();
+    const requests: CommandRequest[] = [];
+    const recording: Sandbox = {
+      kind: "none",
+      run: (request) => {
+        requests.push(request);
+        return plain.run(request);
+      },
+    };
+    const sandboxPaths = { readOnly: ["/srv/data/mirrors/acme.git"], writable: ["/srv/data/mirrors/acme.git/worktrees/run-1"] };
+
+    const session = await runWorkSession({
+      definition: DEFINITION,
+      worktree: dir,
+      task: { kind: "implement", number: 1, title: "Do it", body: "", comments: [], instructions: "", requester: "octocat" },
+      docs: { plan: "docs/plan.md", intent: "docs/intent.md", required: false },
+      commands: { setup: "echo setup", test: "echo test", testTimeoutMs: 10_000 },
+      limits: { turns: 5, costUsd: 5, minutes: 5, fixRounds: 0 },
+      model: "claude-sonnet-5-5",
+      client: createAnthropicModelClient({ apiKey: "sk-ant-test", baseURL: model.url, maxRetries: 0 }),
+      sandbox: recording,
+      sandboxPaths,
+    });
+
+    expect(session.verification?.passed).toBe(true);
+    expect(requests.map((request) => request.command)).toEqual(["echo setup", "git status", "echo test"]);
+    for (const request of requests) {
+      expect(request).toMatchObject({ readOnlyPaths: sandboxPaths.readOnly, writablePaths: sandboxPaths.writable });
+    }
+  });
+});
