@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { issueLabeledPayload, sendWebhook, startFakeGitHub } from "../helpers/fake-github-server.js";
+import { issueLabeledPayload, reviewSubmittedPayload, sendWebhook, startFakeGitHub } from "../helpers/fake-github-server.js";
 import type { FakeGitHub } from "../helpers/fake-github-server.js";
 import { git, makeRepo } from "../helpers/git-repo.js";
 import { startPlanwright, waitFor } from "../helpers/planwright-process.js";
@@ -166,4 +166,55 @@ describe("end to end: a labelled issue becomes a tested pull request", () => {
     // One run, one tracking comment, edited by both processes.
     expect(fake.commentsOn("acme", "widgets", 1).filter((c) => c.body.includes("<!-- planwright:run"))).toHaveLength(1);
   }, 150_000);
+
+  it("answers a review that requests changes with a new commit on the same pull request", async () => {
+    const { data, bare } = await world();
+    // Requests for the first run have one user message; the revise run starts a new conversation too,
+    // so the script tells them apart by whether review feedback is in the first message.
+    model = await startScriptedModel((request) => {
+      const first = JSON.stringify(request.messages[0]);
+      const turn = request.messages.filter((m) => m.role === "assistant").length;
+      if (!first.includes("review comment #")) return goodRun(turn);
+      if (turn === 0) return toolUseReply([{ name: "Write", input: { file_path: "NOTES.md", content: "health reports ok\n" } }]);
+      const id = /review comment #(\d+)/.exec(first)?.[1];
+      return textReply(`${SAMPLE_REPORT}\n\n## Review Replies\n- #${id}: Documented it in NOTES.md.`);
+    });
+    server = await startPlanwright(serverEnv(data));
+    await label();
+    const pull = await waitFor(() => fake.state.pullRequests[0], "the pull request", 90_000, server);
+    await waitFor(() => fake.commentsOn("acme", "widgets", 1).find((c) => c.body.includes("planwright finished")), "the first run to finish", 30_000, server);
+    const first = await git(bare, "rev-parse", BRANCH);
+
+    const review = await reviewSubmittedPayload(fake, {
+      owner: "acme",
+      repo: "widgets",
+      pullNumber: pull.number,
+      sender: "alice",
+      state: "changes_requested",
+      body: "Please document this.",
+      comments: [{ path: "health.js", line: 1, body: "Write this down in NOTES.md." }],
+    });
+    const response = await sendWebhook({ url: server.webhookUrl, secret: SECRET, event: "pull_request_review", payload: review });
+    expect(response.status).toBe(200);
+
+    const revised = await waitFor(
+      async () => {
+        const head = await git(bare, "rev-parse", BRANCH);
+        return head !== first && fake.state.pullRequests[0]?.body?.includes("## Iteration 2") ? head : undefined;
+      },
+      "the revision commit and Iteration 2",
+      90_000,
+      server,
+    );
+    expect(await git(bare, "rev-parse", `${revised}^`)).toBe(first);
+    expect(await git(bare, "show", `${BRANCH}:NOTES.md`)).toBe("health reports ok");
+    expect(fake.state.pullRequests).toHaveLength(1);
+    await waitFor(
+      () => fake.state.reviewComments.find((c) => c.user === "planwright[bot]" && c.body.includes("Documented it in NOTES.md.")),
+      "the reply in the review thread",
+      30_000,
+      server,
+    );
+    expect(fake.unhandledRequests()).toEqual([]);
+  }, 180_000);
 });
