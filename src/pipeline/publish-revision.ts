@@ -5,6 +5,7 @@ import type { GitHubPort, PullRequest } from "../github/port.js";
 import type { Job } from "../queue/job.js";
 import { iterationMarker, MAX_PR_BODY_CHARS, renderIterationSection } from "../report/pull-request-body.js";
 import { capMarkdown } from "../report/render-report.js";
+import { neutralizeReferences } from "../security/neutralize-references.js";
 import { untouchedArtifacts } from "../workspace/setup-artifacts.js";
 import type { Checkout, Workspace } from "../workspace/workspace.js";
 import type { CollectedFeedback } from "./collect-feedback.js";
@@ -89,7 +90,7 @@ export async function publishRevision(input: RevisionInput): Promise<Published &
       answered.add(thread);
       const said = replies.get(comment.id);
       const where = commit.sha ? `in ${commit.sha.slice(0, 7)}` : "without a new commit";
-      const body = said ? `${said}\n\n<sub>planwright, iteration ${iteration} (${where})</sub>` : `planwright worked on this in iteration ${iteration} (${where}); see the pull request description for the report.`;
+      const body = said ? `${neutralizeReferences(said)}\n\n<sub>planwright, iteration ${iteration} (${where})</sub>` : `planwright worked on this in iteration ${iteration} (${where}); see the pull request description for the report.`;
       await github.replyToReviewComment(pr.number, thread, input.redact(body));
     }
     const reviewers = input.feedback.reviewers.filter(

@@ -56,7 +56,16 @@ const HEADING = /^ {0,3}(#{1,6})[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$/;
 const MAX_SECTION_LEVEL = 4;
 
 export function parseReport(text: string): AgentReport {
-  const lines = unwrapFencedReport(text.replace(/\r\n?/g, "\n").split("\n"));
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  const asWritten = parseLines(lines, text);
+  const unwrapped = unwrapFencedReport(lines);
+  if (unwrapped === lines) return asWritten;
+  // Unwrapping is a guess (the fence might be an example the agent quoted); keep it only if it finds more of the report.
+  const candidate = parseLines(unwrapped, text);
+  return candidate.missing.length < asWritten.missing.length ? candidate : asWritten;
+}
+
+function parseLines(lines: readonly string[], raw: string): AgentReport {
   const fenced = scanFences(lines).fenced;
 
   const sections: Record<ReportSectionKey, ReportSection | null> = { implemented: null, tests: null, promisesVerified: null, notes: null };
@@ -95,7 +104,7 @@ export function parseReport(text: string): AgentReport {
     missing: REPORT_SECTIONS.filter(({ key }) => sections[key] === null).map(({ title }) => `## ${title}`),
     preamble: trimBlankLines(preamble.join("\n")),
     extra,
-    raw: text,
+    raw,
   };
 }
 

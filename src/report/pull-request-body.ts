@@ -2,6 +2,7 @@ import type { AgentRunResult } from "../agent/agent-loop.js";
 import type { AgentReport } from "./parse-report.js";
 import { capMarkdown, renderReport } from "./render-report.js";
 import { renderFigures, renderVerification } from "./run-summary.js";
+import { neutralizeReferences } from "../security/neutralize-references.js";
 import type { CommandOutcome } from "../verify/run-project-command.js";
 
 /** GitHub refuses bodies over 65,536 characters; stay well under it. */
@@ -57,7 +58,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   const tailText = tail.join("\n\n");
   const budget = MAX_PR_BODY_CHARS - tailText.length - 2;
   const report = capMarkdown(
-    renderReport(input.report),
+    neutralizeReferences(renderReport(input.report)),
     Math.max(1_000, budget),
     "\n\n_The report was cut here to fit GitHub's size limit; the full text is in the run's transcript._",
   );
@@ -88,7 +89,7 @@ export function renderIterationSection(input: IterationInput): string {
   if (input.agent.stopReason !== "completed") {
     parts.push(`> [!WARNING]\n> The agent did not finish this round: ${input.agent.stopDetail}.`);
   }
-  parts.push(renderReport(input.report).replace(/^## /gm, "### "));
+  parts.push(neutralizeReferences(renderReport(input.report)).replace(/^## /gm, "### "));
   parts.push(renderVerification(input.verification, input.fixRoundsUsed).replace(/^## /gm, "### "));
   if (input.droppedPaths.length) {
     parts.push(`**Not pushed** (protected paths): ${input.droppedPaths.map((p) => `\`${p}\``).join(", ")}`);

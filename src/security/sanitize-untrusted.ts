@@ -8,10 +8,10 @@
  *
  * Where this module and GitHub's renderer could disagree about what is
  * visible, it errs towards removing: losing a little visible text costs a
- * worse prompt, keeping hidden text costs a hijacked run. Fenced code blocks
- * are left alone (apart from invisible characters) only where GitHub
- * certainly renders them as code; from the first fence whose meaning depends
- * on list or quote nesting onwards, code is sanitized like prose.
+ * worse prompt, keeping hidden text costs a hijacked run. Code is left alone
+ * (apart from invisible characters, invisible there too) only where GitHub
+ * certainly renders it as code: fenced blocks up to the first fence whose
+ * meaning depends on list or quote nesting, and one-line code spans.
  */
 
 export type RemovedKind =
@@ -185,6 +185,7 @@ function segment(lines: readonly string[]): Segment[] {
  * stripped from the input first, so no input can forge them.
  */
 const MARK = "\u0000";
+const LETTER = /[A-Za-z]/;
 /** Everything from here to the end of the text is hidden. */
 const CUT = `${MARK}E${MARK}`;
 const openMarker = (name: string): string => `${MARK}O${name}${MARK}`;
@@ -328,21 +329,18 @@ function sanitizeProse(lines: readonly Line[], removed: Set<RemovedKind>): strin
   }
   const out: string[] = [];
   for (const chunk of chunks) {
-    let text = stripInvisibleEntities(chunk.lines.join("\n"), removed);
-    text = stripComments(text, removed);
-    const cutAt = text.indexOf(CUT);
-    const head = cutAt >= 0 ? text.slice(0, cutAt) : text;
-    const tagged = chunk.lenient ? sanitizeLenientHtml(head, removed) : sanitizeStrictHtml(head, removed);
-    out.push(cutAt >= 0 && !tagged.includes(CUT) ? tagged + CUT : tagged);
-    if (out[out.length - 1]?.includes(CUT)) break;
+    const text = stripInvisibleEntities(chunk.lines.join("\n"), removed);
+    const sanitized = chunk.lenient ? sanitizeLenientHtml(stripComments(text, removed), removed) : sanitizeMarkdownHtml(text, removed);
+    out.push(sanitized);
+    if (sanitized.includes(CUT)) break;
   }
   return out.join("\n");
 }
 
 /**
- * HTML comments, processing instructions, declarations and CDATA. One left
- * unterminated hides the rest of the page (a browser keeps looking for its
- * end), so it cuts everything after it.
+ * HTML comments, processing instructions, declarations and CDATA in an HTML
+ * block. One left unterminated hides the rest of the page (a browser keeps
+ * looking for its end), so it cuts everything after it.
  */
 function stripComments(text: string, removed: Set<RemovedKind>): string {
   if (!text.includes("<!") && !text.includes("<?")) return text;
@@ -360,12 +358,14 @@ function stripComments(text: string, removed: Set<RemovedKind>): string {
 }
 
 function nextCommentStart(text: string, from: number): number {
-  for (let at = text.indexOf("<", from); at >= 0; at = text.indexOf("<", at + 1)) {
-    const next = text[at + 1];
-    if (next === "?") return at;
-    if (next === "!" && (text.startsWith("--", at + 2) || text.startsWith("[CDATA[", at + 2) || /[A-Za-z]/.test(text[at + 2] ?? ""))) return at;
-  }
+  for (let at = text.indexOf("<", from); at >= 0; at = text.indexOf("<", at + 1)) if (isCommentStart(text, at)) return at;
   return -1;
+}
+
+function isCommentStart(text: string, at: number): boolean {
+  const next = text[at + 1];
+  if (next === "?") return true;
+  return next === "!" && (text.startsWith("--", at + 2) || text.startsWith("[CDATA[", at + 2) || LETTER.test(text[at + 2] ?? ""));
 }
 
 /** Index just past the construct starting at `start`, or -1 when it never ends. */
@@ -434,19 +434,79 @@ function rebuildTag(original: string, name: string, closing: boolean, selfClosin
  * HTML; anything else, like `Map<string, number>`, is shown as typed.
  */
 const STRICT_TAG =
-  /<(\/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*)\s*(\/?)>/g;
+  /<(\/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*)\s*(\/?)>/y;
 const STRICT_ATTRIBUTE = /\s+([A-Za-z_:][\w.:-]*)(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?/g;
+const INLINE_SPECIAL = /[\\`<]/g;
 
-function sanitizeStrictHtml(text: string, removed: Set<RemovedKind>): string {
+/**
+ * Markdown text, read left to right the way CommonMark does: a backslash
+ * escapes the next character, and whichever starts first of a code span and
+ * an HTML construct wins, so `` `<b title="x">` `` stays as typed (GitHub
+ * shows it as code) while `<b title="x">` loses its title. Only code spans
+ * on one line without a `|` count: a table splits its cells at pipes before
+ * it looks for code, and a span over several lines may not be one paragraph.
+ */
+function sanitizeMarkdownHtml(text: string, removed: Set<RemovedKind>): string {
   if (!text.includes("<")) return text;
-  return text.replace(STRICT_TAG, (match: string, slash: string, name: string, attributeText: string, selfClose: string) => {
+  let out = "";
+  let copied = 0;
+  const lacksCloser = new Map<number, number>();
+  const special = new RegExp(INLINE_SPECIAL.source, "g");
+  for (let match = special.exec(text); match; match = special.exec(text)) {
+    const at = match.index;
+    if (match[0] === "\\") {
+      special.lastIndex = at + 2;
+      continue;
+    }
+    if (match[0] === "`") {
+      special.lastIndex = codeSpanEnd(text, at, lacksCloser);
+      continue;
+    }
+    if (isCommentStart(text, at)) {
+      out += text.slice(copied, at);
+      removed.add("html-comments");
+      // A markdown reader shows an unterminated `<!--`, but one on its own line starts an HTML block that runs to the end.
+      const end = commentEnd(text, at);
+      if (end < 0) return out + CUT;
+      copied = special.lastIndex = end;
+      continue;
+    }
+    STRICT_TAG.lastIndex = at;
+    const tag = STRICT_TAG.exec(text);
+    if (!tag) continue;
+    const [original, slash, name = "", attributeText = "", selfClose] = tag;
     const attributes = Array.from(attributeText.matchAll(STRICT_ATTRIBUTE), (m) => ({ name: m[1] ?? "", raw: m[0].trimStart() }));
-    return rebuildTag(match, name, slash === "/", selfClose === "/", attributes, removed);
-  });
+    out += text.slice(copied, at) + rebuildTag(original, name, slash === "/", selfClose === "/", attributes, removed);
+    copied = special.lastIndex = at + original.length;
+  }
+  return out + text.slice(copied);
+}
+
+/**
+ * Where scanning resumes after the backtick run at `at`: past the matching
+ * run that closes a code span, or just past the run itself when nothing
+ * closes it. `lacksCloser` remembers, per run length, the line end already
+ * searched in vain, so repeated openers do not rescan the line.
+ */
+function codeSpanEnd(text: string, at: number, lacksCloser: Map<number, number>): number {
+  let length = 0;
+  while (text[at + length] === "`") length++;
+  const lineEnd = text.indexOf("\n", at) < 0 ? text.length : text.indexOf("\n", at);
+  if (lacksCloser.get(length) === lineEnd) return at + length;
+  for (let from = at + length; ; ) {
+    const next = text.indexOf("`", from);
+    if (next < 0 || next >= lineEnd) {
+      lacksCloser.set(length, lineEnd);
+      return at + length;
+    }
+    let run = 0;
+    while (text[next + run] === "`") run++;
+    if (run === length) return text.slice(at, next).includes("|") ? at + length : next + run;
+    from = next + run;
+  }
 }
 
 const AUTOLINK = /<(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[\w.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)>/y;
-const LETTER = /[A-Za-z]/;
 const HTML_SPACE = /[\t\n\f\r ]/;
 
 /**

@@ -110,6 +110,14 @@ describe("parseReport: tolerance", () => {
     expect(report.sections.notes?.body).toBe("- None");
   });
 
+  it("does not unwrap a fenced example the agent quoted before its real report", () => {
+    const text = `I'll use this format:\n\`\`\`\n## Implemented\n- [x] example\n\`\`\`\n\n${SEED_REPORT}\n\`\`\`ts\nconst a = 1;\n\`\`\``;
+    const report = parseReport(text);
+    expect(report.preamble).toBe("I'll use this format:\n```\n## Implemented\n- [x] example\n```");
+    expect(report.sections.implemented?.body).toBe("- [x] What you built");
+    expect(report.sections.notes?.body).toBe("- Any concerns or decisions made\n```ts\nconst a = 1;\n```");
+  });
+
   it("unwraps a report fenced with tildes and no closing fence", () => {
     const report = parseReport(`~~~\n${SEED_REPORT}`);
     expect(report.missing).toEqual([]);
