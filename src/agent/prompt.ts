@@ -135,7 +135,12 @@ function buildSystem(input: PromptInput, root: string): string {
       "give paths relative to it. Your tools cannot reach outside it, and nobody will answer questions while you work.",
     "",
     definition.tools.length > 0
-      ? `Your tools: ${definition.tools.join(", ")}.${hasBash ? "" : " You have no Bash tool, so you cannot run commands yourself."}`
+      ? `Your tools: ${definition.tools.join(", ")}.` +
+        (hasBash
+          ? " Each Bash call starts a fresh shell in the repository root (a `cd` does not carry over). " +
+            "planwright makes the commit and the push itself: read-only git (status, diff, log, show) works, " +
+            "but do not run git add, commit, stash, checkout or push."
+          : " You have no Bash tool, so you cannot run commands yourself.")
       : "You have no tools: answer from the documents and the task in the first message.",
   ];
   if (input.setupCommand) {
