@@ -9,10 +9,14 @@ import { createOctokitGitHubPort } from "./github/octokit-github-port.js";
 import { handleWebhook } from "./intake/handle-webhook.js";
 import type { IntakeOutcome } from "./intake/handle-webhook.js";
 import type { JobQueue } from "./queue/job-queue.js";
-import { SqliteJobQueue } from "./queue/sqlite-job-queue.js";
+import { createQueue } from "./queue/create-queue.js";
+import { forwardQueueEvents } from "./queue/redis-queue-events.js";
 import { WorkerPool } from "./queue/worker-pool.js";
 import type { JobRunner } from "./queue/worker-pool.js";
 import { createPipelineRunner } from "./worker/create-pipeline-runner.js";
+import { createHealthHandler } from "./http/health-routes.js";
+import { createMetrics, jobCounterFor } from "./metrics/metrics.js";
+import type { Metrics } from "./metrics/metrics.js";
 
 /** The webhook events planwright listens to; everything else is never routed to it. */
 export const TRIGGER_EVENTS = ["issues", "issue_comment", "pull_request_review", "pull_request_review_comment"] as const;
@@ -28,6 +32,8 @@ export interface PlanwrightOptions {
   runner?: JobRunner;
   /** Print configuration errors and exit(1) instead of throwing (the CLI entry point wants this). */
   exitOnConfigurationError?: boolean;
+  /** Metrics registry to record into; a fresh one by default. */
+  metrics?: Metrics;
   /** Lets tests observe every triage decision. */
   onOutcome?: (outcome: IntakeOutcome) => void;
 }
@@ -57,7 +63,8 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
   // Nobody may be awaiting the runtime (plain `probot run`); don't turn a boot error into an unhandled rejection twice.
   runtime.catch(() => undefined);
 
-  const appFn: ApplicationFunction = async (app: Probot) => {
+  const appFn: ApplicationFunction = async (app: Probot, probotOptions) => {
+    const startedAt = Date.now();
     const failBoot = (error: unknown): never => {
       app.log.fatal(error instanceof Error ? error.message : String(error));
       rejectRuntime(error);
@@ -71,7 +78,19 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
     } catch (error) {
       return failBoot(error);
     }
-    const queue = options.queue ?? new SqliteJobQueue({ path: path.join(env.dataDir, "queue.db") });
+    let queue: JobQueue;
+    try {
+      // REDIS_URL switches to the shared Redis queue; otherwise the embedded SQLite one under the data dir.
+      queue = options.queue ?? (await createQueue(env, { log: app.log.child({ name: "queue" }) }));
+    } catch (error) {
+      return failBoot(error);
+    }
+    const metrics = options.metrics ?? createMetrics(undefined, { countJobsByState: jobCounterFor(queue) });
+    try {
+      probotOptions.addHandler(createHealthHandler({ queue, dataDir: env.dataDir, registry: metrics.registry, startedAt, log: app.log }));
+    } catch {
+      // `probot.load()` without a server (tests, `probot receive`) has nowhere to mount routes.
+    }
     const appBotLogin = memoize(async () => {
       const octokit = await app.auth();
       const { data } = await octokit.rest.apps.getAuthenticated();
@@ -92,9 +111,11 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
             env,
             processEnv: options.env ?? process.env,
             queue,
+            metrics,
             appSlug: async () => (await appBotLogin()).replace(/\[bot\]$/, ""),
           }));
       } catch (error) {
+        await queue.close().catch(() => undefined);
         return failBoot(error);
       }
       pool = new WorkerPool({
@@ -106,11 +127,14 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
       });
     }
     pool?.start();
+    // With Redis, enqueues and stop requests from other processes wake this pool at once.
+    const stopForwarding = pool ? forwardQueueEvents(queue, pool) : () => undefined;
 
     app.on([...TRIGGER_EVENTS], async (context) => {
       const payload = context.payload as { repository?: unknown };
       if (!payload.repository) return;
       const repo = context.repo();
+      const endTimer = metrics.webhookDuration.startTimer(context.name);
       const outcome = await handleWebhook(
         { deliveryId: context.id, name: context.name, payload: context.payload },
         {
@@ -127,6 +151,7 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
           log: context.log,
         },
       );
+      endTimer(outcome.status);
       context.log.debug({ outcome: outcome.status, ...("reason" in outcome ? { reason: outcome.reason } : {}) }, "triaged");
       options.onOutcome?.(outcome);
     });
@@ -139,6 +164,7 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
       shutdown(graceMs = 30_000) {
         stopping ??= (async () => {
           await pool?.stop({ graceMs });
+          stopForwarding();
           await queue.close();
         })();
         return stopping;

@@ -1,33 +1,46 @@
 #!/usr/bin/env node
+import { doctorCommand } from "./doctor-command.js";
 import { runCommand } from "./run-command.js";
+import type { CliIO } from "./run-command.js";
+import { stopSignalOn } from "./stop-signal.js";
+import { workerCommand } from "./worker-command.js";
 
 const USAGE = `Usage: planwright <command> [options]
 
 Commands:
   run      run the engineer agent on a local checkout (see planwright run --help)
+  worker   run job workers only, sharing the server's Redis queue (see planwright worker --help)
+  doctor   check this machine and environment before running planwright
 
 The GitHub App itself starts with \`npm start\` (probot run ./dist/index.js).`;
 
 /** Thin entry point: pick the subcommand, hand it the real process. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const controller = new AbortController();
-  // First Ctrl-C stops the run gracefully (the agent stops, commits are kept); a second one kills.
-  process.once("SIGINT", () => {
-    process.stderr.write("\nstopping… (Ctrl-C again to quit at once)\n");
-    controller.abort(new Error("stopped with Ctrl-C"));
-    process.once("SIGINT", () => process.exit(130));
-  });
-  const io = {
+  const io = (signal?: AbortSignal): CliIO => ({
     stdout: (text: string) => process.stdout.write(text),
     stderr: (text: string) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
-    signal: controller.signal,
-  };
+    ...(signal ? { signal } : {}),
+  });
   switch (command) {
     case "run":
-      return runCommand(rest, io);
+      // First Ctrl-C stops the run gracefully (the agent stops, commits are kept); a second one kills.
+      return runCommand(
+        rest,
+        io(
+          stopSignalOn(["SIGINT"], {
+            onFirst: () => process.stderr.write("\nstopping… (Ctrl-C again to quit at once)\n"),
+            reason: () => "stopped with Ctrl-C",
+          }),
+        ),
+      );
+    case "worker":
+      // SIGTERM is how process managers and container runtimes ask a worker to stop.
+      return workerCommand(rest, io(stopSignalOn(["SIGTERM", "SIGINT"])));
+    case "doctor":
+      return doctorCommand(rest, io());
     case undefined:
     case "help":
     case "--help":

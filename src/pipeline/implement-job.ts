@@ -23,6 +23,8 @@ import { resolveCommands } from "../workspace/detect-commands.js";
 import { branchName } from "../workspace/local-worktree.js";
 import type { Checkout, Workspace } from "../workspace/workspace.js";
 import { explainFailure } from "./explain-failure.js";
+import { createPhaseClock, errorKindOf } from "../metrics/metrics.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { publishPullRequest } from "./publish-pull-request.js";
 
 export interface PipelineDependencies {
@@ -45,6 +47,7 @@ export interface PipelineDependencies {
   now?: () => number;
   /** Minimum time between tracking-comment edits while the agent works (GitHub rate limits). */
   progressIntervalMs?: number;
+  metrics?: Pick<Metrics, "runDuration" | "tokens" | "costUsd" | "errors">;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
     const transcript = createJsonlTranscript(transcriptPath, job.id, deps.redact);
     let phase: Phase = "checkout";
     let checkout: Checkout | undefined;
+    const clock = deps.metrics ? createPhaseClock(deps.metrics, now) : undefined;
     const home = await mkdtemp(path.join(os.tmpdir(), "planwright-home-"));
     const update = (change: Parameters<TrackingPublisher["update"]>[0]) =>
       tracking.update(change).catch((error: unknown) => deps.log.warn({ err: error, jobId: job.id }, "tracking comment update failed"));
@@ -69,6 +73,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
     try {
       // Progress is shown without waiting for GitHub; only final states are awaited.
       void update({ status: "running", phase });
+      clock?.enter("checkout");
       const { registry } = await AgentRegistry.forRepository(github, await deps.bundledAgents());
       const definition = registry.get(spec.agent);
       if (!definition) throw new UnsupportedJobError(`the agent \`${spec.agent}\` no longer exists on the default branch`);
@@ -150,12 +155,16 @@ export function createImplementRunner(deps: PipelineDependencies) {
         homeDir: home,
         sandboxPaths: checkout.sandboxPaths,
         onEvent: (event) => {
+          if (event.type === "phase") clock?.enter(event.phase === "fix" ? "agent" : event.phase);
           if (event.type === "phase" && event.phase === "verify") phase = "verify";
           if (event.type === "phase" && event.phase === "fix") phase = "agent";
           progress(event);
         },
       });
 
+      deps.metrics?.tokens.addUsage(session.agent.model, session.agent.usage);
+      deps.metrics?.costUsd.add(session.agent.model, session.agent.costUsd);
+      clock?.enter("publish");
       phase = "publish";
       void update({ status: "running", phase });
       const published =
@@ -192,6 +201,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
       return await finish(update, job, session, published);
     } catch (error) {
       const explained = explainFailure(error, phase, signal);
+      if (!explained.cancelled) deps.metrics?.errors.inc(errorKindOf(error));
       deps.log.warn({ jobId: job.id, phase, err: error }, `run failed: ${explained.reason}`);
       await update({
         status: explained.cancelled ? "cancelled" : "failed",
@@ -201,6 +211,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
       });
       return { state: explained.cancelled ? "cancelled" : "failed", message: deps.redact(explained.reason) };
     } finally {
+      clock?.stop();
       await transcript.close().catch(() => undefined);
       if (checkout) await deps.workspace.release(checkout).catch(() => undefined);
       await rm(home, { recursive: true, force: true }).catch(() => undefined);

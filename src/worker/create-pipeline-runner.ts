@@ -11,6 +11,7 @@ import { createSandbox } from "../sandbox/create-sandbox.js";
 import { createRedactor } from "../security/redact-secrets.js";
 import { MirrorWorkspace } from "../workspace/mirror-workspace.js";
 import { TrackingPublisher } from "../tracking/tracking-publisher.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 export interface PipelineRunnerOptions {
   app: Probot;
@@ -18,6 +19,7 @@ export interface PipelineRunnerOptions {
   processEnv: NodeJS.ProcessEnv;
   queue: JobQueue;
   appSlug: () => Promise<string>;
+  metrics?: Metrics;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function createPipelineRunner(options: PipelineRunnerOptions): Prom
   let identity: { name: string; email: string } | undefined;
 
   return createImplementRunner({
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     githubFor,
     tokenFor: (job) => async () => {
       // A new token every time (they expire after an hour and a run can take longer), scoped to

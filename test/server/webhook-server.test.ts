@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit, Server } from "probot";
 import { pino } from "pino";
@@ -18,6 +21,7 @@ const REPO = "/repos/Codertocat/Hello-World";
 let server: Server;
 let runtime: PlanwrightRuntime;
 let url: string;
+let dataDir: string;
 const outcomes: IntakeOutcome[] = [];
 
 beforeAll(async () => {
@@ -25,6 +29,7 @@ beforeAll(async () => {
   // The test talks to its own server over loopback; only GitHub is faked.
   nock.enableNetConnect(/(127\.0\.0\.1|localhost)/);
   const port = await freePort();
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "pw-server-data-"));
   const log = pino({ level: "silent" });
   server = new Server({
     host: "127.0.0.1",
@@ -39,7 +44,7 @@ beforeAll(async () => {
     }),
   });
   const planwright = createPlanwrightApp({
-    env: { PLANWRIGHT_DATA_DIR: "/unused" },
+    env: { PLANWRIGHT_DATA_DIR: dataDir },
     queue: new SqliteJobQueue({ path: ":memory:" }),
     startWorkers: false,
     onOutcome: (o) => outcomes.push(o),
@@ -53,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
   await runtime.shutdown(0);
+  await rm(dataDir, { recursive: true, force: true });
   nock.cleanAll();
   nock.enableNetConnect();
 });
@@ -142,5 +148,19 @@ describe("the webhook server", () => {
     });
     expect(ok.status).toBe(200);
     expect(outcomes.at(-1)?.status).toBe("ignored");
+  });
+
+  it("serves health, readiness and metrics next to the webhooks", async () => {
+    const base = url.replace("/api/github/webhooks", "");
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok" });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    const wrongMethod = await fetch(`${base}/healthz`, { method: "POST" });
+    expect(wrongMethod.status).toBe(405);
+    expect(await wrongMethod.json()).toMatchObject({ error: { code: "method_not_allowed" } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/planwright_webhook_duration_seconds_count\{event="issues",outcome="enqueued"\} 1/);
   });
 });

@@ -1,0 +1,228 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { CliIO } from "../../src/cli/run-command.js";
+import { workerCommand } from "../../src/cli/worker-command.js";
+import type { WorkerCommandDeps } from "../../src/cli/worker-command.js";
+import { dedupeKeyFor } from "../../src/queue/job.js";
+import type { Job } from "../../src/queue/job.js";
+import type { EnqueueRequest } from "../../src/queue/job-queue.js";
+import { RedisJobQueue } from "../../src/queue/redis-job-queue.js";
+import { SqliteJobQueue } from "../../src/queue/sqlite-job-queue.js";
+import { makeJobSpec } from "../helpers/job-spec.js";
+import { TEST_PRIVATE_KEY } from "../helpers/probot.js";
+import { deleteQueueKeys, requireRedis, TEST_REDIS_URL, uniquePrefix, waitFor } from "../queue/redis-harness.js";
+import { commandRecordKeys } from "./worker-command-records.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CHILD = fileURLToPath(new URL("./worker-command-process.ts", import.meta.url));
+
+function requestFor(issueNumber: number): EnqueueRequest {
+  const deliveryId = `delivery-${issueNumber}-${Math.random().toString(36).slice(2)}`;
+  const spec = makeJobSpec({ issueNumber, deliveryId });
+  return { spec, deliveryId, dedupeKey: dedupeKeyFor(spec.repository.fullName, issueNumber, spec.agent) };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "pw-worker-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** An io whose output the test reads, and whose signal stands in for SIGTERM. */
+async function harness(env: Record<string, string>) {
+  const cwd = await tempDir();
+  const out: string[] = [];
+  const err: string[] = [];
+  const stop = new AbortController();
+  const io: CliIO = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    env: { PLANWRIGHT_DATA_DIR: path.join(cwd, "data"), ...env },
+    cwd,
+    signal: stop.signal,
+  };
+  return { io, cwd, stop, stdout: () => out.join(""), stderr: () => err.join("") };
+}
+
+const CREDENTIALS = { APP_ID: "123", PRIVATE_KEY: TEST_PRIVATE_KEY };
+const silent = pino({ level: "silent" });
+
+describe("planwright worker: configuration", () => {
+  it("refuses to start without REDIS_URL, and says why a separate worker needs it", async () => {
+    const { io, stderr } = await harness(CREDENTIALS);
+
+    const code = await workerCommand([], io, { log: silent, runnerFactory: () => Promise.reject(new Error("never built")) });
+
+    expect(code).toBe(2);
+    expect(stderr()).toContain("REDIS_URL: not set");
+    expect(stderr()).toContain("never see the server's jobs");
+    expect(stderr()).toContain("--allow-embedded");
+    // It refused before opening a queue of its own.
+    expect(existsSync(path.join(io.env.PLANWRIGHT_DATA_DIR!, "queue.db"))).toBe(false);
+  });
+
+  it("names every missing setting at once", async () => {
+    const { io, stderr } = await harness({ PLANWRIGHT_CONCURRENCY: "0" });
+
+    expect(await workerCommand([], io, { log: silent })).toBe(2);
+    for (const name of ["APP_ID", "PRIVATE_KEY", "REDIS_URL", "PLANWRIGHT_CONCURRENCY"]) expect(stderr()).toContain(`${name}:`);
+  });
+
+  it("stops at startup when Redis is unreachable, with what to do", async () => {
+    const { io, stderr } = await harness({ ...CREDENTIALS, REDIS_URL: "redis://:hunter2@127.0.0.1:1" });
+
+    expect(await workerCommand([], io, { log: silent })).toBe(2);
+    expect(stderr()).toMatch(
+      /REDIS_URL redis:\/\/:\*\*\*@127\.0\.0\.1:1 is not reachable: connect ECONNREFUSED .*; start Redis or unset REDIS_URL to use the embedded queue/,
+    );
+    expect(stderr()).not.toContain("hunter2");
+  });
+
+  it("reads .env from its working directory over the environment, as npm start does", async () => {
+    const { io, cwd, stderr } = await harness({ ...CREDENTIALS, REDIS_URL: TEST_REDIS_URL });
+    await writeFile(path.join(cwd, ".env"), "REDIS_URL=redis://127.0.0.1:1\n");
+
+    expect(await workerCommand([], io, { log: silent })).toBe(2);
+    expect(stderr()).toContain("REDIS_URL redis://127.0.0.1:1 is not reachable");
+  });
+
+  it("rejects a bad --grace-seconds", async () => {
+    const { io, stderr } = await harness(CREDENTIALS);
+
+    expect(await workerCommand(["--grace-seconds", "soon"], io, { log: silent })).toBe(2);
+    expect(stderr()).toContain('--grace-seconds must be a number of seconds from 0 to 3600, got "soon"');
+  });
+
+  it("with --allow-embedded, works the server's SQLite queue in PLANWRIGHT_DATA_DIR", async () => {
+    const { io, stop, stdout, stderr } = await harness({ ...CREDENTIALS, PLANWRIGHT_CONCURRENCY: "1" });
+    const dbPath = path.join(io.env.PLANWRIGHT_DATA_DIR!, "queue.db");
+    const server = new SqliteJobQueue({ path: dbPath });
+    cleanups.push(() => server.close());
+    const { job } = await server.enqueue(requestFor(1));
+    const ran: string[] = [];
+
+    const exit = workerCommand(["--allow-embedded"], io, {
+      log: silent,
+      pollMs: 20,
+      runnerFactory: async () => async (claimed) => {
+        ran.push(claimed.id);
+        return { state: "succeeded", message: "ran on the embedded queue" };
+      },
+    });
+    const done = await waitFor("the job to succeed", async () => {
+      const current = await server.get(job.id);
+      return current?.state === "succeeded" ? current : undefined;
+    });
+    stop.abort();
+
+    expect(await exit).toBe(0);
+    expect(ran).toEqual([job.id]);
+    expect(done.message).toBe("ran on the embedded queue");
+    expect(stdout()).toContain(`1 job at a time from the embedded queue ${dbPath}`);
+    expect(stderr()).toContain("planwright worker: stopped");
+  });
+});
+
+describe("planwright worker: shutdown", () => {
+  beforeAll(requireRedis);
+
+  async function redisQueue(): Promise<{ prefix: string; queue: RedisJobQueue; redis: Redis }> {
+    const prefix = uniquePrefix("worker-cmd");
+    const queue = await RedisJobQueue.connect({ url: TEST_REDIS_URL, prefix });
+    const redis = new Redis(TEST_REDIS_URL);
+    cleanups.push(async () => {
+      await queue.close();
+      redis.disconnect();
+      await deleteQueueKeys(prefix);
+    });
+    return { prefix, queue, redis };
+  }
+
+  it("on SIGTERM takes no new job, lets the running one finish, and exits 0", async () => {
+    const { prefix, queue, redis } = await redisQueue();
+    const keys = commandRecordKeys(prefix);
+    const running = (await queue.enqueue(requestFor(1))).job;
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, "--grace-seconds", "20"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? ROOT,
+        ...CREDENTIALS,
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        PLANWRIGHT_CONCURRENCY: "1",
+        PLANWRIGHT_DATA_DIR: await tempDir(),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    cleanups.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    });
+
+    await waitFor(`the job to start\n${stdout}${stderr}`, async () => ((await redis.lrange(keys.started, 0, -1)).length > 0 ? true : undefined), 20_000);
+    expect(stdout).toMatch(/planwright worker \S+: 1 job at a time from the Redis queue redis:\/\/127\.0\.0\.1:6379.* · shutdown grace 20 s/);
+    child.kill("SIGTERM");
+    await waitFor("the worker to acknowledge SIGTERM", () => (stderr.includes("stopping") ? true : undefined));
+    const late = (await queue.enqueue(requestFor(2))).job;
+    await redis.set(keys.gate, "open");
+
+    expect(await exited).toBe(0);
+    expect(await queue.get(running.id)).toMatchObject({ state: "succeeded", message: "finished after the gate opened" });
+    expect(await queue.get(late.id)).toMatchObject({ state: "queued", attempts: 0 });
+    expect(await redis.lrange(keys.started, 0, -1)).toEqual([running.id]);
+    expect(stderr).toContain("planwright worker: stopped");
+  });
+
+  it("after the grace period stops an unfinished job without failing it, so another worker takes it up", async () => {
+    const { prefix, queue } = await redisQueue();
+    const { io, stop } = await harness({
+      ...CREDENTIALS,
+      REDIS_URL: TEST_REDIS_URL,
+      PLANWRIGHT_CONCURRENCY: "1",
+      PLANWRIGHT_LEASE_SECONDS: "1",
+    });
+    const { job } = await queue.enqueue(requestFor(1));
+    let abortReason: unknown;
+    const deps: WorkerCommandDeps = {
+      log: silent,
+      redisPrefix: prefix,
+      pollMs: 20,
+      // A job that only ends when told to, as a long agent run would.
+      runnerFactory: async () => async (_job, { signal }) => {
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        abortReason = signal.reason;
+        return { state: "failed", message: "interrupted" };
+      },
+    };
+
+    const exit = workerCommand(["--grace-seconds", "0.2"], io, deps);
+    await waitFor("the job to start", async () => ((await queue.get(job.id))?.state === "running" ? true : undefined));
+    stop.abort();
+
+    expect(await exit).toBe(0);
+    expect(abortReason).toMatchObject({ kind: "shutdown" });
+    expect(await queue.get(job.id)).toMatchObject({ state: "running", message: null, attempts: 1 });
+    const retried: Job = await waitFor("the lease to lapse and the job to be claimed again", async () =>
+      (await queue.claim("next-worker", 60_000)) ?? undefined,
+    );
+    expect(retried).toMatchObject({ id: job.id, attempts: 2, workerId: "next-worker" });
+  });
+});

@@ -1,0 +1,90 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  env_file?: string;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: number };
+  healthcheck?: { test?: string[]; disable?: boolean };
+  security_opt?: string[];
+}
+
+interface Compose {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+async function loadCompose(): Promise<Compose> {
+  // Compose resolves `<<: *anchor` merge keys; YAML 1.2 parsers only do when asked.
+  return parse(await readFile(path.join(root, "docker-compose.yml"), "utf8"), { merge: true }) as Compose;
+}
+
+describe("docker-compose.yml", () => {
+  it("defines redis, a webhook-only server and two workers", async () => {
+    const compose = await loadCompose();
+    expect(Object.keys(compose.services).sort()).toEqual(["redis", "server", "worker"]);
+  });
+
+  it("runs Redis 7 with a health check and a persistent volume", async () => {
+    const { services, volumes } = await loadCompose();
+    const redis = services.redis!;
+    expect(redis.image).toBe("redis:7-alpine");
+    expect(redis.healthcheck?.test).toEqual(["CMD", "redis-cli", "ping"]);
+    expect(redis.volumes).toContain("redis-data:/data");
+    expect(volumes).toHaveProperty("redis-data");
+  });
+
+  it("builds the server from this repository, takes no jobs, and checks /readyz", async () => {
+    const server = (await loadCompose()).services.server!;
+    expect(server.build).toBe(".");
+    expect(server.env_file).toBe(".env");
+    expect(server.environment).toMatchObject({ PLANWRIGHT_CONCURRENCY: "0", REDIS_URL: "redis://redis:6379" });
+    expect(server.ports).toEqual(["3000:3000"]);
+    expect(server.healthcheck?.test?.join(" ")).toContain("/readyz");
+    expect(server.depends_on?.redis?.condition).toBe("service_healthy");
+  });
+
+  it("runs workers from the same image with the worker command, two replicas, each with its own data", async () => {
+    const { services, volumes } = await loadCompose();
+    const worker = services.worker!;
+    expect(worker.image).toBe(services.server!.image);
+    expect(worker.command).toEqual(["node", "dist/cli/main.js", "worker"]);
+    expect(worker.environment?.REDIS_URL).toBe("redis://redis:6379");
+    expect(worker.environment).not.toHaveProperty("PLANWRIGHT_CONCURRENCY", "0");
+    expect(worker.env_file).toBe(".env");
+    expect(worker.deploy?.replicas).toBe(2);
+    // An anonymous volume: a named one would be shared by every replica.
+    expect(worker.volumes).toEqual(["/data"]);
+    expect(Object.keys(volumes ?? {})).not.toContain("worker-data");
+    expect(worker.security_opt).toEqual(["seccomp=unconfined", "apparmor=unconfined"]);
+    expect(worker.healthcheck?.disable).toBe(true);
+    expect(worker.ports).toBeUndefined();
+  });
+
+  it("runs a command the image has: the CLI is built to dist/cli/main.js", async () => {
+    const build = JSON.parse(await readFile(path.join(root, "tsconfig.build.json"), "utf8")) as { compilerOptions?: { outDir?: string; rootDir?: string } };
+    const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { bin: Record<string, string> };
+    expect(pkg.bin.planwright).toBe("./dist/cli/main.js");
+    expect(build.compilerOptions).toMatchObject({ rootDir: "src", outDir: "dist" });
+  });
+});
+
+describe("Dockerfile", () => {
+  it("checks liveness on /healthz", async () => {
+    const dockerfile = await readFile(path.join(root, "Dockerfile"), "utf8");
+    const healthcheck = dockerfile.split("\n").find((line) => line.startsWith("HEALTHCHECK"));
+    expect(healthcheck).toContain("/healthz");
+    expect(healthcheck).not.toContain("/ping");
+  });
+});
