@@ -1,0 +1,220 @@
+/**
+ * Webhook intake latency under load. The real planwright server process
+ * (against the end-to-end suite's fake GitHub, with a scripted model that
+ * takes 2 s per turn, so its workers are busy throughout) and a bare Probot
+ * app that does nothing (bench/lib/bare-probot-app.mjs, same Probot, same
+ * secret) get the same signed webhooks at increasing rates: mostly ordinary
+ * issue comments, and every 20th a `/backend` comment on a new issue (a
+ * trigger for planwright: permission check, config read, enqueue, then 👀 and
+ * a tracking comment, which Probot's write throttle spaces ~1 s apart per
+ * installation; the answer waits for them at most 5 s). Each request's
+ * latency is measured by the client, from sending to the end of the answer.
+ *
+ *   npx tsx bench/webhook-intake.ts        (RATES=5,20,50 SECONDS=5 by default)
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { issueCommentPayload, issueLabeledPayload, sendWebhook, startFakeGitHub } from "../test/helpers/fake-github-server.js";
+import type { FakeGitHub } from "../test/helpers/fake-github-server.js";
+import { git, makeRepo } from "../test/helpers/git-repo.js";
+import { startPlanwright, waitFor } from "../test/helpers/planwright-process.js";
+import { TEST_PRIVATE_KEY } from "../test/helpers/probot.js";
+import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../test/helpers/scripted-model.js";
+import { signWebhook } from "../test/helpers/sign.js";
+import { startBareProbot } from "./lib/bare-probot.js";
+
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const SECRET = "bench-secret-value";
+const RATES = (process.env.RATES ?? "5,20,50").split(",").map(Number);
+const SECONDS = Number(process.env.SECONDS ?? 5);
+const TRIGGER_EVERY = 20;
+const MODEL_TURN_MS = 2000;
+
+const FIXTURE: Record<string, string> = {
+  "package.json": JSON.stringify({ name: "fixture", version: "1.0.0", scripts: { test: "node test.js" } }),
+  "test.js": 'require("./health.js");\nconsole.log("ok");\n',
+  "health.js": "exports.ok = false;\n",
+  "docs/plans/backend-plan.md": "# Plan\n",
+  "docs/intent/product-intent.md": "# Intent\n",
+  ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`src/module-${i}.js`, `exports.value = ${i};\n`])),
+};
+
+const CHATTER = ["Thanks, this looks good to me.", "I can reproduce this on main.", "+1, we hit the same thing in production.", "Could you add the stack trace?", "Closing in favour of the newer issue?"];
+
+interface Delivery {
+  trigger: boolean;
+  body: string;
+  signature: string;
+}
+
+interface Sample {
+  trigger: boolean;
+  ms: number;
+  status: number;
+}
+
+/** The deliveries of one rate step, built (and recorded in the fake) before any is sent. */
+async function deliveries(fake: FakeGitHub, count: number, chatterIssue: number): Promise<Delivery[]> {
+  const out: Delivery[] = [];
+  for (let i = 0; i < count; i++) {
+    const trigger = i % TRIGGER_EVERY === TRIGGER_EVERY / 2;
+    const issueNumber = trigger
+      ? fake.addIssue({ owner: "acme", repo: "fixture", title: `Make health ok (${randomUUID().slice(0, 6)})`, body: "health.js must export ok = true", user: "alice" }).number
+      : chatterIssue;
+    const payload = await issueCommentPayload(fake, {
+      owner: "acme",
+      repo: "fixture",
+      issueNumber,
+      body: trigger ? "/backend make health.js export ok = true" : CHATTER[i % CHATTER.length]!,
+      sender: trigger ? "alice" : i % 2 ? "bob" : "carol",
+    });
+    const body = JSON.stringify(payload);
+    out.push({ trigger, body, signature: signWebhook(SECRET, body) });
+  }
+  return out;
+}
+
+async function deliver(url: string, d: Delivery): Promise<Sample> {
+  const started = performance.now();
+  const res = await fetch(url, {
+    method: "POST",
+    body: d.body,
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/bench",
+      "x-github-event": "issue_comment",
+      "x-github-delivery": randomUUID(),
+      "x-github-hook-installation-target-type": "integration",
+      "x-hub-signature-256": d.signature,
+    },
+  });
+  await res.arrayBuffer();
+  return { trigger: d.trigger, ms: performance.now() - started, status: res.status };
+}
+
+/** Open loop: request i leaves at i/rate seconds whether or not earlier ones were answered. */
+async function load(url: string, list: Delivery[], rate: number): Promise<Sample[]> {
+  const t0 = performance.now();
+  const pending: Promise<Sample>[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(deliver(url, list[i]!));
+  }
+  return Promise.all(pending);
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function fmt(ms: number): string {
+  return Number.isNaN(ms) ? "–" : ms >= 100 ? `${Math.round(ms)}` : ms.toFixed(1);
+}
+
+async function main(): Promise<void> {
+  await exec("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT });
+  const gitRoot = await mkdtemp(path.join(os.tmpdir(), "pw-bench-git-"));
+  const data = await mkdtemp(path.join(os.tmpdir(), "pw-bench-data-"));
+  const work = await makeRepo(FIXTURE);
+  const fake = await startFakeGitHub({ git: { root: gitRoot } });
+  const bareRepo = path.join(gitRoot, "acme", "fixture.git");
+  await mkdir(path.dirname(bareRepo), { recursive: true });
+  await git(work, "clone", "-q", "--bare", work, bareRepo);
+  fake.repos.add({ owner: "acme", name: "fixture", ownerType: "Organization", collaborators: { alice: "write" } });
+  const chatter = fake.addIssue({ owner: "acme", repo: "fixture", title: "Flaky login on Safari", body: "It logs me out.", user: "bob" });
+
+  // A slow model: every turn takes 2 s. One edit, then the report.
+  const model = await startScriptedModel((request) => ({
+    ...(request.messages.length === 1
+      ? toolUseReply([{ name: "Edit", input: { file_path: "health.js", old_string: "false", new_string: "true" } }])
+      : textReply(SAMPLE_REPORT)),
+    delayMs: MODEL_TURN_MS,
+  }));
+  const env = {
+    APP_ID: "123",
+    PRIVATE_KEY: TEST_PRIVATE_KEY,
+    WEBHOOK_SECRET: SECRET,
+    GHE_HOST: fake.host,
+    GHE_PROTOCOL: "http",
+  };
+  const server = await startPlanwright({
+    ...env,
+    ANTHROPIC_API_KEY: "sk-ant-bench-0123456789",
+    ANTHROPIC_BASE_URL: model.url,
+    PLANWRIGHT_DATA_DIR: data,
+    PLANWRIGHT_CONCURRENCY: "2",
+  });
+  const bare = await startBareProbot(env);
+
+  const results: Array<{ rate: number; planwright: Sample[]; bare: Sample[] }> = [];
+  let jobsStarted = 0;
+  try {
+    console.log(
+      `webhook intake latency · ${RATES.join("/")} req/s × ${SECONDS} s, 1 in ${TRIGGER_EVERY} a /backend trigger · model turns ${MODEL_TURN_MS} ms, 2 workers · ` +
+        `${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} CPUs · node ${process.version} · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    );
+    // Warm both servers up (JIT, connections), then give planwright's workers two jobs before measuring.
+    const warm = await deliveries(fake, 30, chatter.number);
+    const warmChatter = warm.filter((d) => !d.trigger);
+    await load(bare.webhookUrl, warmChatter, 20);
+    await load(server.webhookUrl, warmChatter, 20);
+    for (let i = 0; i < 2; i++) {
+      const issue = fake.addIssue({ owner: "acme", repo: "fixture", title: `Warm-up ${i}`, body: "health.js must export ok = true", user: "alice" });
+      const payload = await issueLabeledPayload(fake, { owner: "acme", repo: "fixture", issueNumber: issue.number, label: "backend", sender: "alice" });
+      await sendWebhook({ url: server.webhookUrl, secret: SECRET, event: "issues", payload });
+    }
+    await waitFor(() => (model.requests.length >= 2 ? true : undefined), "both workers to reach the model", 60_000, server);
+
+    for (const rate of RATES) {
+      const list = await deliveries(fake, rate * SECONDS, chatter.number);
+      const planwright = await load(server.webhookUrl, list, rate);
+      const baseline = await load(bare.webhookUrl, list, rate);
+      results.push({ rate, planwright, bare: baseline });
+      const bad = [...planwright, ...baseline].filter((s) => s.status >= 300);
+      if (bad.length > 0) throw new Error(`${bad.length} deliveries at ${rate} req/s were answered with ${[...new Set(bad.map((s) => s.status))].join(", ")}`);
+    }
+    jobsStarted = model.requests.filter((r) => r.messages.length === 1).length;
+  } finally {
+    await server.stop();
+    await bare.stop();
+    await model.close();
+    await fake.close();
+    for (const dir of [gitRoot, data, work]) await rm(dir, { recursive: true, force: true });
+  }
+
+  console.log("");
+  console.log("                         |      planwright     |    bare Probot      |  planwright / bare");
+  console.log(" rate    kind        n   |    p50 ms   p99 ms  |    p50 ms   p99 ms  |    p50      p99");
+  for (const { rate, planwright, bare: baseline } of results) {
+    for (const trigger of [false, true]) {
+      const pw = planwright.filter((s) => s.trigger === trigger).map((s) => s.ms);
+      const ba = baseline.filter((s) => s.trigger === trigger).map((s) => s.ms);
+      const [p50a, p99a, p50b, p99b] = [percentile(pw, 50), percentile(pw, 99), percentile(ba, 50), percentile(ba, 99)];
+      console.log(
+        ` ${`${rate}/s`.padEnd(7)} ${(trigger ? "trigger" : "comment").padEnd(9)} ${String(pw.length).padStart(4)}   |` +
+          ` ${fmt(p50a).padStart(8)} ${fmt(p99a).padStart(8)}  | ${fmt(p50b).padStart(8)} ${fmt(p99b).padStart(8)}  |` +
+          ` ${(p50a / p50b).toFixed(2).padStart(6)}x ${(p99a / p99b).toFixed(2).padStart(7)}x`,
+      );
+    }
+  }
+  const all = (pick: "planwright" | "bare") => results.flatMap((r) => r[pick]).filter((s) => !s.trigger).map((s) => s.ms);
+  const pwAll = all("planwright");
+  const baAll = all("bare");
+  console.log("");
+  console.log(
+    `non-trigger comments, all rates: planwright p99 ${fmt(percentile(pwAll, 99))} ms vs bare ${fmt(percentile(baAll, 99))} ms → ${(percentile(pwAll, 99) / percentile(baAll, 99)).toFixed(2)}x (target ≤ 1.5x)`,
+  );
+  console.log(`jobs that reached the model during the run: ${jobsStarted} (workers were busy throughout)`);
+}
+
+await main();
