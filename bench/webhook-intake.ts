@@ -10,7 +10,16 @@
  * installation; the answer waits for them at most 5 s). Each request's
  * latency is measured by the client, from sending to the end of the answer.
  *
- *   npx tsx bench/webhook-intake.ts        (RATES=5,20,50 SECONDS=5 by default)
+ * Two planwright layouts, one after the other (bare Probot is measured again
+ * alongside each): "single", one process running webhooks and 2 workers on
+ * the SQLite queue; "split", a webhook-only server (PLANWRIGHT_CONCURRENCY=0,
+ * REDIS_URL) plus one `planwright worker` process running 2 workers. The split
+ * layout uses Redis (REDIS_URL, default redis://127.0.0.1:6379) with the
+ * default `{planwright}` key prefix, since neither process takes a prefix from
+ * the environment: it refuses to start if such keys exist, and deletes them
+ * after its run.
+ *
+ *   npx tsx bench/webhook-intake.ts   (RATES=5,20,50 SECONDS=5 LAYOUTS=single,split by default)
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -26,7 +35,11 @@ import { startPlanwright, waitFor } from "../test/helpers/planwright-process.js"
 import { TEST_PRIVATE_KEY } from "../test/helpers/probot.js";
 import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../test/helpers/scripted-model.js";
 import { signWebhook } from "../test/helpers/sign.js";
+import { Redis } from "ioredis";
+import { redisQueueKeyPattern } from "../src/queue/redis-keys.js";
 import { startBareProbot } from "./lib/bare-probot.js";
+import { startPlanwrightWorker } from "./lib/planwright-worker.js";
+import type { PlanwrightWorker } from "./lib/planwright-worker.js";
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -121,11 +134,46 @@ function fmt(ms: number): string {
   return Number.isNaN(ms) ? "–" : ms >= 100 ? `${Math.round(ms)}` : ms.toFixed(1);
 }
 
+interface Step {
+  rate: number;
+  planwright: Sample[];
+  bare: Sample[];
+}
+
+interface Phase {
+  layout: Layout;
+  steps: Step[];
+  jobsStarted: number;
+}
+
+type Layout = "single" | "split";
+
+const LAYOUTS = (process.env.LAYOUTS ?? "single,split").split(",") as Layout[];
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const LAYOUT_NAMES: Record<Layout, string> = {
+  single: "planwright single process (webhooks + 2 in-process workers, SQLite queue)",
+  split: "planwright split (webhook-only server, PLANWRIGHT_CONCURRENCY=0 + one `planwright worker` process with 2 workers, Redis queue)",
+};
+
+/** The `{planwright}:*` keys: the server and the worker CLI take no prefix from the environment. */
+async function redisKeys(redis: Redis): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", redisQueueKeyPattern(), "COUNT", 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== "0");
+  return found;
+}
+
 async function main(): Promise<void> {
+  for (const l of LAYOUTS) if (l !== "single" && l !== "split") throw new Error(`LAYOUTS: unknown layout "${l}" (single, split)`);
   await exec("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT });
   const gitRoot = await mkdtemp(path.join(os.tmpdir(), "pw-bench-git-"));
-  const data = await mkdtemp(path.join(os.tmpdir(), "pw-bench-data-"));
+  const dirs: string[] = [gitRoot];
   const work = await makeRepo(FIXTURE);
+  dirs.push(work);
   const fake = await startFakeGitHub({ git: { root: gitRoot } });
   const bareRepo = path.join(gitRoot, "acme", "fixture.git");
   await mkdir(path.dirname(bareRepo), { recursive: true });
@@ -147,74 +195,123 @@ async function main(): Promise<void> {
     GHE_HOST: fake.host,
     GHE_PROTOCOL: "http",
   };
-  const server = await startPlanwright({
-    ...env,
-    ANTHROPIC_API_KEY: "sk-ant-bench-0123456789",
-    ANTHROPIC_BASE_URL: model.url,
-    PLANWRIGHT_DATA_DIR: data,
-    PLANWRIGHT_CONCURRENCY: "2",
-  });
+  const modelEnv = { ANTHROPIC_API_KEY: "sk-ant-bench-0123456789", ANTHROPIC_BASE_URL: model.url };
   const bare = await startBareProbot(env);
+  const redis = LAYOUTS.includes("split") ? new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true }) : undefined;
 
-  const results: Array<{ rate: number; planwright: Sample[]; bare: Sample[] }> = [];
-  let jobsStarted = 0;
+  const phases: Phase[] = [];
   try {
     console.log(
-      `webhook intake latency · ${RATES.join("/")} req/s × ${SECONDS} s, 1 in ${TRIGGER_EVERY} a /backend trigger · model turns ${MODEL_TURN_MS} ms, 2 workers · ` +
+      `webhook intake latency · ${LAYOUTS.join(" then ")} · ${RATES.join("/")} req/s × ${SECONDS} s, 1 in ${TRIGGER_EVERY} a /backend trigger · model turns ${MODEL_TURN_MS} ms, 2 workers · ` +
         `${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} CPUs · node ${process.version} · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
     );
-    // Warm both servers up (JIT, connections), then give planwright's workers two jobs before measuring.
-    const warm = await deliveries(fake, 30, chatter.number);
-    const warmChatter = warm.filter((d) => !d.trigger);
-    await load(bare.webhookUrl, warmChatter, 20);
-    await load(server.webhookUrl, warmChatter, 20);
-    for (let i = 0; i < 2; i++) {
-      const issue = fake.addIssue({ owner: "acme", repo: "fixture", title: `Warm-up ${i}`, body: "health.js must export ok = true", user: "alice" });
-      const payload = await issueLabeledPayload(fake, { owner: "acme", repo: "fixture", issueNumber: issue.number, label: "backend", sender: "alice" });
-      await sendWebhook({ url: server.webhookUrl, secret: SECRET, event: "issues", payload });
+    if (redis) {
+      await redis.connect();
+      const leftover = await redisKeys(redis);
+      if (leftover.length > 0) {
+        throw new Error(
+          `Redis at ${REDIS_URL} already holds ${leftover.length} ${redisQueueKeyPattern()} keys; the split layout uses the default ` +
+            "prefix (neither the server nor `planwright worker` takes one from the environment), so this run would share them. " +
+            "If nothing else uses them, delete them and rerun, or run with LAYOUTS=single.",
+        );
+      }
     }
-    await waitFor(() => (model.requests.length >= 2 ? true : undefined), "both workers to reach the model", 60_000, server);
+    // Warm the bare app up once (JIT, connections).
+    const warmBare = (await deliveries(fake, 30, chatter.number)).filter((d) => !d.trigger);
+    await load(bare.webhookUrl, warmBare, 20);
 
-    for (const rate of RATES) {
-      const list = await deliveries(fake, rate * SECONDS, chatter.number);
-      const planwright = await load(server.webhookUrl, list, rate);
-      const baseline = await load(bare.webhookUrl, list, rate);
-      results.push({ rate, planwright, bare: baseline });
-      const bad = [...planwright, ...baseline].filter((s) => s.status >= 300);
-      if (bad.length > 0) throw new Error(`${bad.length} deliveries at ${rate} req/s were answered with ${[...new Set(bad.map((s) => s.status))].join(", ")}`);
+    // One layout at a time, so the other's workers are not running meanwhile; bare Probot is measured again in each.
+    for (const layout of LAYOUTS) {
+      const data = await mkdtemp(path.join(os.tmpdir(), "pw-bench-data-"));
+      dirs.push(data);
+      const server = await startPlanwright({
+        ...env,
+        ...modelEnv,
+        PLANWRIGHT_DATA_DIR: data,
+        PLANWRIGHT_CONCURRENCY: layout === "single" ? "2" : "0",
+        ...(layout === "split" ? { REDIS_URL } : {}),
+      });
+      let worker: PlanwrightWorker | undefined;
+      try {
+        if (layout === "split") {
+          const workerData = await mkdtemp(path.join(os.tmpdir(), "pw-bench-worker-data-"));
+          dirs.push(workerData);
+          worker = await startPlanwrightWorker({ ...env, ...modelEnv, PLANWRIGHT_DATA_DIR: workerData, PLANWRIGHT_CONCURRENCY: "2", REDIS_URL });
+        }
+        const firstTurns = () => model.requests.filter((r) => r.messages.length === 1).length;
+        const turnsBefore = model.requests.length;
+        const jobsBefore = firstTurns();
+        // Warm the server up, then give the workers two jobs before measuring.
+        const warm = (await deliveries(fake, 30, chatter.number)).filter((d) => !d.trigger);
+        await load(server.webhookUrl, warm, 20);
+        for (let i = 0; i < 2; i++) {
+          const issue = fake.addIssue({ owner: "acme", repo: "fixture", title: `Warm-up ${layout} ${i}`, body: "health.js must export ok = true", user: "alice" });
+          const payload = await issueLabeledPayload(fake, { owner: "acme", repo: "fixture", issueNumber: issue.number, label: "backend", sender: "alice" });
+          await sendWebhook({ url: server.webhookUrl, secret: SECRET, event: "issues", payload });
+        }
+        await waitFor(
+          () => (model.requests.length >= turnsBefore + 2 ? true : undefined),
+          `both ${layout} workers to reach the model${worker ? `\n--- worker output ---\n${worker.output()}` : ""}`,
+          60_000,
+          server,
+        );
+
+        const steps: Step[] = [];
+        for (const rate of RATES) {
+          const list = await deliveries(fake, rate * SECONDS, chatter.number);
+          const planwright = await load(server.webhookUrl, list, rate);
+          const baseline = await load(bare.webhookUrl, list, rate);
+          steps.push({ rate, planwright, bare: baseline });
+          const bad = [...planwright, ...baseline].filter((s) => s.status >= 300);
+          if (bad.length > 0) throw new Error(`${bad.length} deliveries at ${rate} req/s (${layout}) were answered with ${[...new Set(bad.map((s) => s.status))].join(", ")}`);
+        }
+        phases.push({ layout, steps, jobsStarted: firstTurns() - jobsBefore });
+      } finally {
+        await worker?.stop();
+        await server.stop();
+      }
+      if (redis && layout === "split") {
+        const keys = await redisKeys(redis);
+        if (keys.length > 0) await redis.del(...keys);
+      }
     }
-    jobsStarted = model.requests.filter((r) => r.messages.length === 1).length;
   } finally {
-    await server.stop();
+    redis?.disconnect();
     await bare.stop();
     await model.close();
     await fake.close();
-    for (const dir of [gitRoot, data, work]) await rm(dir, { recursive: true, force: true });
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   }
 
-  console.log("");
-  console.log("                         |      planwright     |    bare Probot      |  planwright / bare");
-  console.log(" rate    kind        n   |    p50 ms   p99 ms  |    p50 ms   p99 ms  |    p50      p99");
-  for (const { rate, planwright, bare: baseline } of results) {
-    for (const trigger of [false, true]) {
-      const pw = planwright.filter((s) => s.trigger === trigger).map((s) => s.ms);
-      const ba = baseline.filter((s) => s.trigger === trigger).map((s) => s.ms);
-      const [p50a, p99a, p50b, p99b] = [percentile(pw, 50), percentile(pw, 99), percentile(ba, 50), percentile(ba, 99)];
-      console.log(
-        ` ${`${rate}/s`.padEnd(7)} ${(trigger ? "trigger" : "comment").padEnd(9)} ${String(pw.length).padStart(4)}   |` +
-          ` ${fmt(p50a).padStart(8)} ${fmt(p99a).padStart(8)}  | ${fmt(p50b).padStart(8)} ${fmt(p99b).padStart(8)}  |` +
-          ` ${(p50a / p50b).toFixed(2).padStart(6)}x ${(p99a / p99b).toFixed(2).padStart(7)}x`,
-      );
+  const comments = (samples: Sample[]) => samples.filter((s) => !s.trigger).map((s) => s.ms);
+  for (const { layout, steps, jobsStarted } of phases) {
+    console.log("");
+    console.log(`${LAYOUT_NAMES[layout]}; jobs that reached the model while measured: ${jobsStarted}`);
+    console.log(`                         |  planwright ${layout.padEnd(6)}  |    bare Probot      |  planwright / bare`);
+    console.log(" rate    kind        n   |    p50 ms   p99 ms  |    p50 ms   p99 ms  |    p50      p99");
+    for (const { rate, planwright, bare: baseline } of steps) {
+      for (const trigger of [false, true]) {
+        const pw = planwright.filter((s) => s.trigger === trigger).map((s) => s.ms);
+        const ba = baseline.filter((s) => s.trigger === trigger).map((s) => s.ms);
+        const [p50a, p99a, p50b, p99b] = [percentile(pw, 50), percentile(pw, 99), percentile(ba, 50), percentile(ba, 99)];
+        console.log(
+          ` ${`${rate}/s`.padEnd(7)} ${(trigger ? "trigger" : "comment").padEnd(9)} ${String(pw.length).padStart(4)}   |` +
+            ` ${fmt(p50a).padStart(8)} ${fmt(p99a).padStart(8)}  | ${fmt(p50b).padStart(8)} ${fmt(p99b).padStart(8)}  |` +
+            ` ${(p50a / p50b).toFixed(2).padStart(6)}x ${(p99a / p99b).toFixed(2).padStart(7)}x`,
+        );
+      }
     }
   }
-  const all = (pick: "planwright" | "bare") => results.flatMap((r) => r[pick]).filter((s) => !s.trigger).map((s) => s.ms);
-  const pwAll = all("planwright");
-  const baAll = all("bare");
   console.log("");
-  console.log(
-    `non-trigger comments, all rates: planwright p99 ${fmt(percentile(pwAll, 99))} ms vs bare ${fmt(percentile(baAll, 99))} ms → ${(percentile(pwAll, 99) / percentile(baAll, 99)).toFixed(2)}x (target ≤ 1.5x)`,
-  );
-  console.log(`jobs that reached the model during the run: ${jobsStarted} (workers were busy throughout)`);
+  console.log("non-trigger comments, all rates (target: p99 ≤ 1.5x bare):");
+  for (const { layout, steps } of phases) {
+    const pw = comments(steps.flatMap((s) => s.planwright));
+    const ba = comments(steps.flatMap((s) => s.bare));
+    console.log(
+      `  ${layout.padEnd(6)} p50 ${fmt(percentile(pw, 50))} ms vs bare ${fmt(percentile(ba, 50))} ms → ${(percentile(pw, 50) / percentile(ba, 50)).toFixed(2)}x · ` +
+        `p99 ${fmt(percentile(pw, 99))} ms vs bare ${fmt(percentile(ba, 99))} ms → ${(percentile(pw, 99) / percentile(ba, 99)).toFixed(2)}x (n ${pw.length})`,
+    );
+  }
 }
 
 await main();
