@@ -5,6 +5,7 @@ import { loadEnv } from "./config/env.js";
 import type { PlanwrightEnv } from "./config/env.js";
 import { REPO_CONFIG_PATH } from "./config/repo-config.js";
 import { ConfigurationError } from "./errors.js";
+import { memoize } from "./memoize.js";
 import { createOctokitGitHubPort } from "./github/octokit-github-port.js";
 import { handleWebhook } from "./intake/handle-webhook.js";
 import type { IntakeOutcome } from "./intake/handle-webhook.js";
@@ -172,16 +173,4 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
     });
   };
   return { appFn, runtime };
-}
-
-/** Caches a successful result; a failure is retried on the next call. */
-function memoize<T>(fn: () => Promise<T>): () => Promise<T> {
-  let cached: Promise<T> | undefined;
-  return () => {
-    cached ??= fn().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
-  };
 }

@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { decodePrivateKey } from "./decode-private-key.js";
 
 export type AppCredentials = { ok: true; appId: string; privateKey: string } | { ok: false; problems: string[] };
 
@@ -23,7 +24,7 @@ export async function readAppCredentials(env: NodeJS.ProcessEnv, cwd: string): P
 
 async function readPrivateKey(env: NodeJS.ProcessEnv, cwd: string): Promise<{ ok: true; pem: string } | { ok: false; problem: string }> {
   const inline = env.PRIVATE_KEY?.trim();
-  if (inline) return { ok: true, pem: normalizePrivateKey(inline) };
+  if (inline) return { ok: true, pem: decodePrivateKey(inline) };
   const file = env.PRIVATE_KEY_PATH?.trim();
   const pems = file ? [] : (await readdir(cwd).catch(() => [] as string[])).filter((name) => name.endsWith(".pem"));
   if (!file && pems.length > 1) return { ok: false, problem: `PRIVATE_KEY: not set, and ${cwd} holds several .pem files — ${KEY_FIX}` };
@@ -37,11 +38,3 @@ async function readPrivateKey(env: NodeJS.ProcessEnv, cwd: string): Promise<{ ok
   }
 }
 
-/** The forms Probot accepts in PRIVATE_KEY: the PEM itself, base64 of it, or one line with `\n` escapes. */
-function normalizePrivateKey(value: string): string {
-  let key = value;
-  if (!key.includes("-----BEGIN") && Buffer.from(key, "base64").toString("base64") === key) {
-    key = Buffer.from(key, "base64").toString("utf8");
-  }
-  return key.replace(/\\n/g, "\n");
-}

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { decodePrivateKey } from "./decode-private-key.js";
 import { promisify } from "node:util";
 import { findExecutable } from "../agent/tools/find-executable.js";
 import { loadEnv } from "../config/env.js";
@@ -140,7 +141,7 @@ export function checkAppId(env: NodeJS.ProcessEnv): CheckLine {
 /** Where Probot would read the private key from, in its order of preference. */
 async function privateKeySource(env: NodeJS.ProcessEnv, cwd: string): Promise<{ name: string; pem: string } | CheckLine> {
   const fix = "set PRIVATE_KEY to the .pem file's contents, or PRIVATE_KEY_PATH to its path";
-  if (env.PRIVATE_KEY?.trim()) return { name: "PRIVATE_KEY", pem: normalizePrivateKey(env.PRIVATE_KEY.trim()) };
+  if (env.PRIVATE_KEY?.trim()) return { name: "PRIVATE_KEY", pem: decodePrivateKey(env.PRIVATE_KEY.trim()) };
   const readKey = async (name: string, file: string): Promise<{ name: string; pem: string } | CheckLine> => {
     try {
       return { name, pem: await readFile(path.resolve(cwd, file), "utf8") };
@@ -156,17 +157,6 @@ async function privateKeySource(env: NodeJS.ProcessEnv, cwd: string): Promise<{ 
   return fail(`private key: not set — ${fix} (GitHub App settings → Private keys → Generate)`);
 }
 
-/** The forms Probot accepts in PRIVATE_KEY: base64 of the file, `\n` escapes, or everything on one line. */
-function normalizePrivateKey(value: string): string {
-  let key = value;
-  if (!key.includes("-----BEGIN") && Buffer.from(key, "base64").toString("base64") === key) {
-    key = Buffer.from(key, "base64").toString("utf8");
-  }
-  if (key.includes("\\n")) key = key.replace(/\\n/g, "\n");
-  const oneLine = /^(-----BEGIN [A-Z ]*PRIVATE KEY-----)\s*(.*?)\s*(-----END [A-Z ]*PRIVATE KEY-----)$/s.exec(key);
-  if (oneLine && !key.includes("\n")) key = `${oneLine[1]}\n${oneLine[2]!.replace(/\s+/g, "\n")}\n${oneLine[3]}`;
-  return key;
-}
 
 export async function checkPrivateKey(env: NodeJS.ProcessEnv, cwd: string): Promise<CheckLine> {
   const source = await privateKeySource(env, cwd);

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { memoize } from "../memoize.js";
 import path from "node:path";
 import { parseArgs, parseEnv } from "node:util";
 import { Probot } from "probot";
@@ -234,16 +235,4 @@ function aborted(signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return new Promise(() => undefined);
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-}
-
-/** Caches a successful result; a failure is retried on the next call. */
-function memoize<T>(fn: () => Promise<T>): () => Promise<T> {
-  let cached: Promise<T> | undefined;
-  return () => {
-    cached ??= fn().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
-  };
 }

@@ -192,7 +192,6 @@ export function createImplementRunner(deps: PipelineDependencies) {
               job,
               issue: issue!,
               definition,
-              existing: undefined,
               token,
               author,
               redact: deps.redact,

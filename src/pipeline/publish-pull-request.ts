@@ -15,8 +15,6 @@ export interface PublishInput {
   job: Job;
   issue: IssueDetails;
   definition: AgentDefinition;
-  /** The open pull request found for this issue before the run, if any. */
-  existing: PullRequest | undefined;
   token: () => Promise<string>;
   author: { name: string; email: string };
   redact: (text: string) => string;
@@ -47,7 +45,8 @@ export async function publishPullRequest(input: PublishInput): Promise<Published
     excludePaths: await untouchedArtifacts(checkout.path, session.setupArtifacts),
   });
   const branch = checkout.branch;
-  const existing = input.existing ?? (await input.github.findPullRequest(branch).then((p) => (p?.state === "open" ? p : undefined)));
+  // Revise runs publish elsewhere; this finds a pull request a crashed earlier attempt already opened.
+  const existing = await input.github.findPullRequest(branch).then((p) => (p?.state === "open" ? p : undefined));
   if (!commit.sha && !(checkout.branchExisted && existing)) {
     return { branch, pushed: false, pullRequest: undefined, created: false, droppedPaths: commit.droppedPaths };
   }
