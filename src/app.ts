@@ -17,6 +17,7 @@ import type { JobRunner } from "./queue/worker-pool.js";
 import { createPipelineRunner } from "./worker/create-pipeline-runner.js";
 import { createHealthHandler } from "./http/health-routes.js";
 import { createMetrics, jobCounterFor } from "./metrics/metrics.js";
+import { startJobPruning } from "./queue/job-pruning.js";
 import type { Metrics } from "./metrics/metrics.js";
 
 /** The webhook events planwright listens to; everything else is never routed to it. */
@@ -88,7 +89,7 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
     }
     const metrics = options.metrics ?? createMetrics(undefined, { countJobsByState: jobCounterFor(queue) });
     try {
-      probotOptions.addHandler(createHealthHandler({ queue, dataDir: env.dataDir, registry: metrics.registry, startedAt, log: app.log }));
+      probotOptions.addHandler(createHealthHandler({ queue, dataDir: env.dataDir, registry: metrics.registry, startedAt, metricsToken: env.metricsToken, log: app.log }));
     } catch {
       // `probot.load()` without a server (tests, `probot receive`) has nowhere to mount routes.
     }
@@ -130,6 +131,8 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
     pool?.start();
     // With Redis, enqueues and stop requests from other processes wake this pool at once.
     const stopForwarding = pool ? forwardQueueEvents(queue, pool) : () => undefined;
+    // Where workers run; a webhook-only server leaves it to them.
+    const pruning = pool ? startJobPruning({ queue, retentionMs: env.jobRetentionMs, log: app.log.child({ name: "queue" }) }) : undefined;
 
     app.on([...TRIGGER_EVENTS], async (context) => {
       const payload = context.payload as { repository?: unknown };
@@ -166,6 +169,7 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
         stopping ??= (async () => {
           await pool?.stop({ graceMs });
           stopForwarding();
+          await pruning?.stop();
           await queue.close();
         })();
         return stopping;

@@ -10,6 +10,7 @@ import { ConfigurationError } from "../errors.js";
 import { createQueue, sqliteQueuePath } from "../queue/create-queue.js";
 import type { CreatedQueue } from "../queue/create-queue.js";
 import type { JobQueue } from "../queue/job-queue.js";
+import { startJobPruning } from "../queue/job-pruning.js";
 import { forwardQueueEvents } from "../queue/redis-queue-events.js";
 import { redactRedisUrl } from "../queue/redis-url.js";
 import { WorkerPool } from "../queue/worker-pool.js";
@@ -160,6 +161,7 @@ async function runWorkers(
   }
 
   const stopForwarding = forwardQueueEvents(queue, pool);
+  const pruning = startJobPruning({ queue, retentionMs: env.jobRetentionMs, log });
   pool.start();
   io.stdout(`${summary(env, queue, pool, options.graceMs, deps.redisPrefix)}\n`);
 
@@ -169,6 +171,7 @@ async function runWorkers(
   );
   await pool.stop({ graceMs: options.graceMs });
   stopForwarding();
+  await pruning.stop();
   await queue.close();
   io.stderr("planwright worker: stopped\n");
   return 0;

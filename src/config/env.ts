@@ -19,6 +19,62 @@ const positiveInt = (name: string, fallback: number, max: number) =>
       return n;
     });
 
+/**
+ * GitHub lets a maintainer redeliver a webhook up to 3 days old, and the
+ * delivery id is what stops a redelivery from starting a second run; keeping
+ * finished jobs for less would forget ids GitHub can still send again.
+ */
+export const MIN_RETENTION_DAYS = 3;
+
+const retentionDays = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value.trim() === "") return 30;
+    const n = Number(value);
+    if (!Number.isInteger(n) || (n !== 0 && (n < MIN_RETENTION_DAYS || n > 3650))) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `PLANWRIGHT_JOB_RETENTION_DAYS must be 0 (keep finished jobs forever) or a whole number of days from ` +
+          `${MIN_RETENTION_DAYS} to 3650 (got "${value}"); GitHub redelivers webhooks up to ${MIN_RETENTION_DAYS} days old`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/** Short enough to guess is no protection for a port as public as the webhook URL. */
+const METRICS_TOKEN_MIN_LENGTH = 16;
+
+// The value never appears in a message: an error report or a boot log is no place for a secret.
+const metricsToken = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    // Node strips the whitespace around a header value, so a padded token could never match.
+    const token = value?.trim();
+    if (!token) return undefined;
+    if (token.length < METRICS_TOKEN_MIN_LENGTH) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `PLANWRIGHT_METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters (it has ${token.length}); ` +
+          "generate one with `openssl rand -hex 32`, or unset it to leave /metrics open",
+      });
+      return z.NEVER;
+    }
+    // Sent in an HTTP header, where spaces split it and non-ASCII bytes arrive re-encoded; either would never match.
+    if (!/^[\x21-\x7e]+$/.test(token)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "PLANWRIGHT_METRICS_TOKEN must be printable ASCII with no spaces; generate one with `openssl rand -hex 32`",
+      });
+      return z.NEVER;
+    }
+    return token;
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   APP_ID: z
@@ -41,6 +97,7 @@ const envSchema = z.object({
   PLANWRIGHT_DATA_DIR: z.string().min(1).default(".planwright"),
   PLANWRIGHT_CONCURRENCY: positiveInt("PLANWRIGHT_CONCURRENCY", 2, 64),
   PLANWRIGHT_LEASE_SECONDS: positiveInt("PLANWRIGHT_LEASE_SECONDS", 60, 3600),
+  PLANWRIGHT_JOB_RETENTION_DAYS: retentionDays,
   PLANWRIGHT_SANDBOX: z
     .enum(["auto", "bwrap", "none"], { message: 'PLANWRIGHT_SANDBOX must be "auto", "bwrap" or "none"' })
     .default("auto"),
@@ -48,6 +105,7 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://")
     .optional(),
+  PLANWRIGHT_METRICS_TOKEN: metricsToken,
 });
 
 export interface PlanwrightEnv {
@@ -66,8 +124,12 @@ export interface PlanwrightEnv {
   concurrency: number;
   /** How long a worker holds a job between heartbeats; a dead worker's job is taken up again after it. */
   leaseMs: number;
+  /** How long finished jobs (and the delivery ids they remember) are kept; 0 keeps them forever. */
+  jobRetentionMs: number;
   sandbox: "auto" | "bwrap" | "none";
   redisUrl: string | undefined;
+  /** Bearer token `/metrics` requires; undefined leaves it open. */
+  metricsToken: string | undefined;
 }
 
 /**
@@ -108,7 +170,9 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
     dataDir: path.resolve(cwd, e.PLANWRIGHT_DATA_DIR),
     concurrency: e.PLANWRIGHT_CONCURRENCY,
     leaseMs: Math.max(1, e.PLANWRIGHT_LEASE_SECONDS) * 1000,
+    jobRetentionMs: e.PLANWRIGHT_JOB_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     sandbox: e.PLANWRIGHT_SANDBOX,
     redisUrl: e.REDIS_URL,
+    metricsToken: e.PLANWRIGHT_METRICS_TOKEN,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
 import { probeWritableDir } from "../health/probe-writable-dir.js";
@@ -14,6 +15,11 @@ export interface HealthDependencies {
   /** Default 2000: well under the usual 5 s probe timeout, so the probe sees a 503, not a hang. */
   readyTimeoutMs?: number;
   now?: () => number;
+  /**
+   * PLANWRIGHT_METRICS_TOKEN: when set, `/metrics` wants `Authorization: Bearer <token>`.
+   * The probes stay open because orchestrators send no credentials.
+   */
+  metricsToken?: string;
   /** Gets the errors the responses leave out (Probot's `app.log` fits). */
   log?: { warn(obj: object, msg: string): void };
 }
@@ -23,6 +29,7 @@ export type HealthHandler = (req: IncomingMessage, res: ServerResponse) => Promi
 
 const ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
 const PROBE_JOB_ID = "readyz-probe";
+const METRICS_CHALLENGE = { "WWW-Authenticate": 'Bearer realm="planwright-metrics"' };
 
 /**
  * `GET /healthz` (the process answers), `GET /readyz` (it can take work:
@@ -32,6 +39,7 @@ const PROBE_JOB_ID = "readyz-probe";
 export function createHealthHandler(deps: HealthDependencies): HealthHandler {
   const now = deps.now ?? Date.now;
   const readyTimeoutMs = deps.readyTimeoutMs ?? 2000;
+  const expectedDigest = deps.metricsToken === undefined ? undefined : sha256(deps.metricsToken);
 
   return async (req, res) => {
     const pathname = pathOf(req.url);
@@ -53,6 +61,17 @@ export function createHealthHandler(deps: HealthDependencies): HealthHandler {
         return true;
       }
       default: {
+        if (expectedDigest && !bearerMatches(req.headers.authorization, expectedDigest)) {
+          sendError(
+            res,
+            401,
+            "unauthorized",
+            "/metrics needs a bearer token: send the token configured in PLANWRIGHT_METRICS_TOKEN as " +
+              '"Authorization: Bearer <token>" (in Prometheus, the scrape job\'s authorization.credentials).',
+            METRICS_CHALLENGE,
+          );
+          return true;
+        }
         let text: string;
         try {
           text = await deps.registry.metrics();
@@ -119,6 +138,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onError?: (error: unkno
     },
   );
   return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Hashing first gives timingSafeEqual the equal lengths it needs, so neither
+ * the comparison nor a length check tells a caller how close a guess came.
+ */
+function bearerMatches(header: string | undefined, expectedDigest: Buffer): boolean {
+  // The scheme is case-insensitive (RFC 9110); the token itself is compared exactly.
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? "");
+  return match?.[1] !== undefined && timingSafeEqual(sha256(match[1]), expectedDigest);
+}
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
 }
 
 function pathOf(url: string | undefined): string | undefined {

@@ -37,6 +37,25 @@ export type EnqueueResult =
   /** A follow-up was queued as `job`; it starts once `running` has ended. */
   | { outcome: "queued-behind"; job: Job; running: Job };
 
+/**
+ * How long a job whose worker vanished waits, after its lease ran out, before
+ * another worker takes it: `baseMs` doubling with each attempt, at most
+ * `maxMs`. A crash that the job itself causes then does not hammer the workers
+ * (or GitHub) in a tight loop before `maxAttempts` ends it.
+ */
+export interface RetryBackoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY_BACKOFF: RetryBackoff = { baseMs: 15_000, maxMs: 10 * 60_000 };
+
+/** The wait before the next claim of a job whose `attempts`-th lease ran out. */
+export function retryDelayMs(backoff: RetryBackoff, attempts: number): number {
+  if (attempts < 1 || backoff.baseMs <= 0) return 0;
+  return Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(attempts - 1, 30));
+}
+
 /** What a lease renewal found. `cancelled`: stop now. `lost`: another worker owns it. */
 export type LeaseStatus = "ok" | "cancelled" | "lost";
 
@@ -60,6 +79,22 @@ export interface JobQueue {
    */
   claim(workerId: string, leaseMs: number): Promise<Job | undefined>;
   renewLease(jobId: string, workerId: string, leaseMs: number): Promise<LeaseStatus>;
+  /**
+   * Hands a running job back without an outcome, for a worker that is shutting
+   * down: the job keeps its place and its keys (nothing queued behind it can
+   * overtake it), the next claim takes it without waiting for the lease to run
+   * out or a retry delay, and the interrupted claim does not count as an
+   * attempt. A job someone asked to stop ends as cancelled instead. Ignored
+   * (undefined) if `workerId` no longer holds the job.
+   */
+  release(jobId: string, workerId: string): Promise<Job | undefined>;
+  /**
+   * Deletes finished jobs (and with them the delivery ids they remember) that
+   * finished before `finishedBefore`, at most `limit` per call (default 500),
+   * so one call never holds the store for long. Returns how many it deleted;
+   * fewer than `limit` means there is nothing older left.
+   */
+  prune(finishedBefore: number, limit?: number): Promise<number>;
   /** Records the end of a run. Ignored if `workerId` no longer holds the job. */
   finish(jobId: string, workerId: string, outcome: JobOutcome): Promise<Job | undefined>;
   /**

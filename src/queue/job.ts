@@ -70,7 +70,11 @@ export interface Job {
   updatedAt: number;
   startedAt: number | null;
   finishedAt: number | null;
-  /** Which worker holds it while running, and until when. */
+  /**
+   * Which worker holds it while running, and until when. A running job with
+   * no worker was handed back at a shutdown (`release`) and is taken again by
+   * the next claim.
+   */
   workerId: string | null;
   leaseExpiresAt: number | null;
   /** Set when someone asked to stop it; running jobs notice on their next lease renewal. */

@@ -27,7 +27,8 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { ConfigurationError, messageOf } from "../errors.js";
 import type { Job } from "./job.js";
-import type { EnqueueRequest, EnqueueResult, JobListFilter, JobOutcome, JobQueue, LeaseStatus } from "./job-queue.js";
+import { DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
+import type { EnqueueRequest, EnqueueResult, JobListFilter, JobOutcome, JobQueue, LeaseStatus, RetryBackoff } from "./job-queue.js";
 import { arrayOf, jobFromReply, jobOrUndefined, jobsFromReply, stringOf } from "./redis-job-record.js";
 import { DEFAULT_REDIS_PREFIX, redisQueueKeys } from "./redis-keys.js";
 import type { RedisQueueKeys } from "./redis-keys.js";
@@ -43,6 +44,8 @@ export interface RedisJobQueueOptions {
   prefix?: string;
   /** Claims a job may get before a stale lease fails it instead. Default 3. */
   maxAttempts?: number;
+  /** How long a job whose worker vanished waits before it is taken again. Default 15 s, doubling, at most 10 min. */
+  retryBackoff?: RetryBackoff;
   /**
    * Milliseconds since the epoch, for tests that expire leases without
    * sleeping. Default: Redis's own clock, so every machine judges a lease by
@@ -73,6 +76,7 @@ export type QueueEventListener = (jobId: string) => void;
 export const REDIS_SCHEMA_VERSION = 1;
 
 const DEFAULT_LIST_LIMIT = 100;
+const DEFAULT_PRUNE_LIMIT = 500;
 
 /** The same words as SqliteJobQueue's, so a person reads one message whichever queue ran the job. */
 const ABANDONED_TEMPLATE =
@@ -88,6 +92,7 @@ export class RedisJobQueue implements JobQueue {
   readonly kind = "redis" as const;
   readonly keys: RedisQueueKeys;
   private readonly maxAttempts: number;
+  private readonly backoff: RetryBackoff;
   private readonly now: (() => number) | undefined;
   private readonly enqueuedListeners = new Set<QueueEventListener>();
   private readonly cancelListeners = new Set<QueueEventListener>();
@@ -101,6 +106,7 @@ export class RedisJobQueue implements JobQueue {
   ) {
     this.keys = keys;
     this.maxAttempts = options.maxAttempts ?? 3;
+    this.backoff = options.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
     this.now = options.now;
     subscriber?.on("message", (channel: string, jobId: string) => this.dispatch(channel, jobId));
   }
@@ -170,7 +176,14 @@ export class RedisJobQueue implements JobQueue {
 
   async claim(workerId: string, leaseMs: number): Promise<Job | undefined> {
     return jobOrUndefined(
-      await this.run(QUEUE_SCRIPTS.claim, [workerId, Math.round(leaseMs), this.maxAttempts, ABANDONED_TEMPLATE]),
+      await this.run(QUEUE_SCRIPTS.claim, [
+        workerId,
+        Math.round(leaseMs),
+        this.maxAttempts,
+        ABANDONED_TEMPLATE,
+        Math.round(this.backoff.baseMs),
+        Math.round(this.backoff.maxMs),
+      ]),
     );
   }
 
@@ -180,6 +193,16 @@ export class RedisJobQueue implements JobQueue {
       throw new Error(`Redis queue: the lease script answered "${status}"`);
     }
     return status;
+  }
+
+  async release(jobId: string, workerId: string): Promise<Job | undefined> {
+    return jobOrUndefined(await this.run(QUEUE_SCRIPTS.release, [jobId, workerId]));
+  }
+
+  async prune(finishedBefore: number, limit: number = DEFAULT_PRUNE_LIMIT): Promise<number> {
+    const deleted = await this.run(QUEUE_SCRIPTS.prune, [Math.floor(finishedBefore), limit]);
+    if (typeof deleted !== "number") throw new Error(`Redis queue: the prune script answered ${String(deleted)}`);
+    return deleted;
   }
 
   async finish(jobId: string, workerId: string, outcome: JobOutcome): Promise<Job | undefined> {

@@ -86,10 +86,22 @@ if runningId then return {'queued-behind', load(id), load(runningId)} end
 return {'enqueued', load(id)}
 `;
 
-/** ARGV[4..]: workerId, leaseMs, maxAttempts, failure message with one %s for the attempts. */
+/**
+ * ARGV[4..]: workerId, leaseMs, maxAttempts, failure message with one %s for
+ * the attempts, retry backoff base and cap in ms.
+ */
 const CLAIM = `
 local workerId, leaseMs, maxAttempts, template = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+local baseMs, maxMs = tonumber(ARGV[8]), tonumber(ARGV[9])
 local now = clock()
+
+-- retryDelayMs() in job-queue.ts; a job handed back by release has no worker and no delay.
+local function retryAt(id)
+  local attempts, expires, holder = unpack(redis.call('HMGET', jobPrefix .. id, 'attempts', 'leaseExpiresAt', 'workerId'))
+  expires = tonumber(expires)
+  if not holder or baseMs <= 0 then return expires end
+  return expires + math.min(maxMs, baseMs * 2 ^ math.min(tonumber(attempts) - 1, 30))
+end
 
 -- Jobs whose worker vanished end here when a stop was asked or every attempt
 -- is used up; the others stay running, to be taken again below.
@@ -120,11 +132,14 @@ while not candidate do
   offset = offset + 100
 end
 
--- An expired job may always be reclaimed: it is the one running job of its
--- serial key (claim never starts a second), so no live lease can block it.
+-- An expired job may be reclaimed once its retry delay has passed: it is the
+-- one running job of its serial key (claim never starts a second), so no live
+-- lease can block it.
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', running, '-inf', int(now))) do
-  local seq = tonumber(redis.call('HGET', jobPrefix .. id, 'seq'))
-  if not candidate or seq < candidateSeq then candidate, candidateSeq = id, seq end
+  if retryAt(id) <= now then
+    local seq = tonumber(redis.call('HGET', jobPrefix .. id, 'seq'))
+    if not candidate or seq < candidateSeq then candidate, candidateSeq = id, seq end
+  end
 end
 if not candidate then return false end
 
@@ -158,6 +173,60 @@ redis.call('HSET', key, 'leaseExpiresAt', int(expires), 'updatedAt', int(now))
 redis.call('ZADD', running, int(expires), id)
 if by then return 'cancelled' end
 return 'ok'
+`;
+
+/**
+ * ARGV[4]: jobId, ARGV[5]: workerId. The job stays running with a lapsed lease
+ * and no worker, keeping its dedupe and serial keys, so the next claim's
+ * expired-job path takes it before anything queued behind it.
+ */
+const RELEASE = `
+local id, workerId = ARGV[4], ARGV[5]
+local key = jobPrefix .. id
+local state, holder, by, attempts = unpack(redis.call('HMGET', key, 'state', 'workerId', 'cancelRequestedBy', 'attempts'))
+if state ~= 'running' or holder ~= workerId then return false end
+local now = clock()
+if by then
+  finishJob(id, 'cancelled', 'stopped by @' .. by, now)
+else
+  redis.call('HDEL', key, 'workerId')
+  redis.call('HSET', key, 'leaseExpiresAt', int(now), 'updatedAt', int(now),
+    'attempts', tostring(math.max(tonumber(attempts) - 1, 0)))
+  redis.call('ZADD', running, int(now), id)
+end
+return load(id)
+`;
+
+/**
+ * ARGV[4]: finished before (ms), ARGV[5]: at most this many. Walks jobs oldest
+ * first and stops at the first one created after the cutoff: nothing newer can
+ * have finished before it.
+ */
+const PRUNE = `
+local cutoff, limit = tonumber(ARGV[4]), tonumber(ARGV[5])
+local deleted, offset = 0, 0
+while deleted < limit do
+  local ids = redis.call('ZRANGE', all, offset, offset + 199)
+  if #ids == 0 then break end
+  local kept = 0
+  for _, id in ipairs(ids) do
+    local key = jobPrefix .. id
+    local state, createdAt, finishedAt, deliveryId = unpack(redis.call('HMGET', key, 'state', 'createdAt', 'finishedAt', 'deliveryId'))
+    if createdAt and tonumber(createdAt) >= cutoff then return deleted end
+    if (state == 'succeeded' or state == 'failed' or state == 'cancelled') and finishedAt and tonumber(finishedAt) < cutoff then
+      if deliveryId and redis.call('HGET', deliveries, deliveryId) == id then redis.call('HDEL', deliveries, deliveryId) end
+      redis.call('DEL', key)
+      redis.call('ZREM', all, id)
+      deleted = deleted + 1
+      if deleted >= limit then return deleted end
+    else
+      kept = kept + 1
+    end
+  end
+  -- Deleted ids left the set, so the next page starts after the ones kept.
+  offset = offset + kept
+end
+return deleted
 `;
 
 /** ARGV[4..]: jobId, workerId, state, message. */
@@ -265,6 +334,8 @@ export const QUEUE_SCRIPTS = {
   claim: new LuaScript(CLAIM),
   renewLease: new LuaScript(RENEW_LEASE),
   finish: new LuaScript(FINISH),
+  release: new LuaScript(RELEASE),
+  prune: new LuaScript(PRUNE),
   cancel: new LuaScript(CANCEL),
   setTrackingComment: new LuaScript(SET_TRACKING_COMMENT),
   findActiveAll: new LuaScript(FIND_ACTIVE_ALL),

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { ConfigurationError } from "../errors.js";
 import type { Job, JobSpec, JobState } from "./job.js";
+import { DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
 import type {
   EnqueueRequest,
   EnqueueResult,
@@ -11,6 +12,7 @@ import type {
   JobOutcome,
   JobQueue,
   LeaseStatus,
+  RetryBackoff,
 } from "./job-queue.js";
 
 export type { JobListFilter } from "./job-queue.js";
@@ -20,6 +22,8 @@ export interface SqliteJobQueueOptions {
   path: string;
   /** Claims a job may get before a stale lease fails it instead. Default 3. */
   maxAttempts?: number;
+  /** How long a job whose worker vanished waits before it is taken again. Default 15 s, doubling, at most 10 min. */
+  retryBackoff?: RetryBackoff;
   /** Milliseconds since the epoch; injectable so tests can expire leases without sleeping. */
   now?: () => number;
   /** How long a statement waits for another connection's write lock. Default 5000. */
@@ -31,6 +35,7 @@ export const SCHEMA_VERSION = 2;
 
 const JOB_STATES: readonly JobState[] = ["queued", "running", "succeeded", "failed", "cancelled"];
 const DEFAULT_LIST_LIMIT = 100;
+const DEFAULT_PRUNE_LIMIT = 500;
 
 // `seq` breaks ties between jobs created in the same millisecond (and under a
 // frozen test clock) without relying on rowids, which VACUUM may renumber.
@@ -81,7 +86,9 @@ CREATE INDEX jobs_serial ON jobs (serial_key, state, lease_expires_at) WHERE ser
  * dedupe key is running (the unique index would refuse it anyway) nor while
  * anything with its serial key is running, expired or not: an expired job is
  * about to be reclaimed and came first. An expired job may be reclaimed unless
- * another job with its serial key holds a live lease.
+ * another job with its serial key holds a live lease, once its retry delay
+ * (`retryDelayMs`, written out in SQL) has passed; a job handed back by
+ * `release` (no worker) has none.
  */
 export const CLAIM_SQL = {
   queued: `
@@ -93,7 +100,9 @@ export const CLAIM_SQL = {
     ORDER BY q.created_at, q.seq LIMIT 1`,
   abandoned: `
     SELECT * FROM jobs AS e
-    WHERE e.state = 'running' AND e.lease_expires_at <= @now
+    WHERE e.state = 'running'
+      AND e.lease_expires_at + CASE WHEN e.worker_id IS NULL OR @baseMs <= 0 THEN 0
+        ELSE MIN(@maxMs, @baseMs * (1 << MIN(e.attempts - 1, 30))) END <= @now
       AND (e.serial_key IS NULL
         OR NOT EXISTS (SELECT 1 FROM jobs AS r
           WHERE r.serial_key = e.serial_key AND r.state = 'running' AND r.lease_expires_at > @now))
@@ -130,6 +139,7 @@ interface JobRow {
 export class SqliteJobQueue implements JobQueue {
   private readonly db: Database.Database;
   private readonly maxAttempts: number;
+  private readonly backoff: RetryBackoff;
   private readonly now: () => number;
 
   constructor(options: SqliteJobQueueOptions) {
@@ -137,6 +147,7 @@ export class SqliteJobQueue implements JobQueue {
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
       throw new ConfigurationError(`maxAttempts must be a whole number of at least 1, got ${this.maxAttempts}`);
     }
+    this.backoff = options.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
     this.now = options.now ?? Date.now;
     if (isFilePath(options.path)) mkdirSync(dirname(resolve(options.path)), { recursive: true });
     this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -192,6 +203,45 @@ export class SqliteJobQueue implements JobQueue {
         return row.cancel_requested_by === null ? "ok" : "cancelled";
       })
       .immediate();
+  }
+
+  async release(jobId: string, workerId: string): Promise<Job | undefined> {
+    return this.db
+      .transaction(() => {
+        const row = this.rowById(jobId);
+        if (!row || row.state !== "running" || row.worker_id !== workerId) return undefined;
+        const now = this.now();
+        if (row.cancel_requested_by !== null) {
+          this.db
+            .prepare(
+              `UPDATE jobs SET state = 'cancelled', message = ?, finished_at = ?, updated_at = ?, lease_expires_at = NULL
+               WHERE id = ?`,
+            )
+            .run(`stopped by @${row.cancel_requested_by}`, now, now, jobId);
+        } else {
+          // Still 'running' with a lapsed lease and no worker: it keeps its
+          // dedupe and serial keys, so a follow-up queued behind it cannot run
+          // first, and the abandoned-job path of the next claim takes it.
+          this.db
+            .prepare(
+              `UPDATE jobs SET worker_id = NULL, lease_expires_at = ?, attempts = MAX(attempts - 1, 0), updated_at = ?
+               WHERE id = ?`,
+            )
+            .run(now, now, jobId);
+        }
+        return this.getRow(jobId);
+      })
+      .immediate();
+  }
+
+  async prune(finishedBefore: number, limit: number = DEFAULT_PRUNE_LIMIT): Promise<number> {
+    return this.db
+      .prepare(
+        `DELETE FROM jobs WHERE id IN (
+           SELECT id FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?
+           ORDER BY finished_at LIMIT ?)`,
+      )
+      .run(finishedBefore, limit).changes;
   }
 
   async finish(jobId: string, workerId: string, outcome: JobOutcome): Promise<Job | undefined> {
@@ -348,7 +398,9 @@ export class SqliteJobQueue implements JobQueue {
 
   private oldestClaimable(now: number): JobRow | undefined {
     const queued = this.db.prepare<[], JobRow>(CLAIM_SQL.queued).get();
-    const abandoned = this.db.prepare<[{ now: number }], JobRow>(CLAIM_SQL.abandoned).get({ now });
+    const abandoned = this.db
+      .prepare<[{ now: number; baseMs: number; maxMs: number }], JobRow>(CLAIM_SQL.abandoned)
+      .get({ now, baseMs: this.backoff.baseMs, maxMs: this.backoff.maxMs });
     if (!queued || !abandoned) return queued ?? abandoned;
     const queuedFirst =
       queued.created_at < abandoned.created_at || (queued.created_at === abandoned.created_at && queued.seq < abandoned.seq);

@@ -125,8 +125,9 @@ export class WorkerPool {
   /**
    * Stops claiming, gives running jobs `graceMs` to finish, then aborts them
    * and waits up to `abortWaitMs` (default 5s) for their runners to return.
-   * Aborted jobs are not recorded as failed: their leases lapse and another
-   * worker retries them.
+   * Aborted jobs are not recorded as failed: they are handed back to the queue
+   * (`release`), so another worker takes them at once. A runner that ignores
+   * its abort keeps its job until the lease lapses.
    */
   async stop(options: { graceMs: number; abortWaitMs?: number }): Promise<void> {
     this.stopping = true;
@@ -180,12 +181,19 @@ export class WorkerPool {
         outcome = { state: "failed", message: messageOf(error) };
       }
       await lease.stop();
-      const recorded = decideOutcome(outcome, signal);
-      if (!recorded) {
+      const next = decideOutcome(outcome, signal);
+      if (next.kind === "release") {
+        const released = await this.queue.release(job.id, slotId);
+        if (released?.state === "running") this.log.info(context, "job handed back to the queue for another worker");
+        else if (released) this.log.info({ ...context, state: released.state }, "job ended while being handed back");
+        else this.log.warn(context, "job could not be handed back: this worker no longer held it");
+        return;
+      }
+      if (next.kind === "nothing") {
         this.log.warn({ ...context, reason: messageOf(signal.reason) }, "job stopped without recording an outcome");
         return;
       }
-      const finished = await this.queue.finish(job.id, slotId, recorded);
+      const finished = await this.queue.finish(job.id, slotId, next.outcome);
       if (finished) this.log.info({ ...context, state: finished.state, message: finished.message }, "job finished");
       else this.log.warn(context, "job finished after this worker lost it; outcome not recorded");
     } catch (error) {
@@ -210,23 +218,24 @@ export class WorkerPool {
   }
 }
 
+type NextStep = { kind: "finish"; outcome: JobOutcome } | { kind: "release" } | { kind: "nothing" };
+
 /**
- * What to record once the runner returned. Undefined means record nothing:
- * another worker owns the job, or a shutdown interrupted it and it should be
- * retried once its lease lapses.
+ * What to do once the runner returned: record an outcome, hand the job back
+ * (a shutdown interrupted it), or nothing (another worker owns it now).
  */
-function decideOutcome(outcome: JobOutcome, signal: AbortSignal): JobOutcome | undefined {
-  if (!signal.aborted) return outcome;
+function decideOutcome(outcome: JobOutcome, signal: AbortSignal): NextStep {
+  if (!signal.aborted) return { kind: "finish", outcome };
   const reason: unknown = signal.reason;
-  if (!(reason instanceof JobAbortedError)) return outcome;
+  if (!(reason instanceof JobAbortedError)) return { kind: "finish", outcome };
   switch (reason.kind) {
     case "cancelled":
-      return { state: "cancelled", message: reason.message };
+      return { kind: "finish", outcome: { state: "cancelled", message: reason.message } };
     case "lease-lost":
-      return undefined;
+      return { kind: "nothing" };
     case "shutdown":
-      // Work that completed anyway is worth keeping; anything else is retried.
-      return outcome.state === "succeeded" ? outcome : undefined;
+      // Work that completed anyway is worth keeping; anything else runs again elsewhere.
+      return outcome.state === "succeeded" ? { kind: "finish", outcome } : { kind: "release" };
   }
 }
 

@@ -47,6 +47,52 @@ describe("loadEnv", () => {
     });
   });
 
+  it("reads PLANWRIGHT_METRICS_TOKEN, leaving /metrics open when it is unset or blank", () => {
+    expect(loadEnv({}, "/").metricsToken).toBeUndefined();
+    expect(loadEnv({ PLANWRIGHT_METRICS_TOKEN: "  " }, "/").metricsToken).toBeUndefined();
+    expect(loadEnv({ PLANWRIGHT_METRICS_TOKEN: "0123456789abcdef" }, "/").metricsToken).toBe("0123456789abcdef");
+    // A header value arrives trimmed, so the configured token is too.
+    expect(loadEnv({ PLANWRIGHT_METRICS_TOKEN: " 0123456789abcdef-more\n" }, "/").metricsToken).toBe("0123456789abcdef-more");
+  });
+
+  it("refuses a PLANWRIGHT_METRICS_TOKEN shorter than 16 characters without echoing it", () => {
+    let caught: unknown;
+    try {
+      loadEnv({ PLANWRIGHT_METRICS_TOKEN: "hunter2-short" }, "/");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigurationError);
+    const { problems, message } = caught as ConfigurationError;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^PLANWRIGHT_METRICS_TOKEN must be at least 16 characters \(it has 13\)/);
+    expect(message).not.toContain("hunter2-short");
+  });
+
+  it("refuses a PLANWRIGHT_METRICS_TOKEN that cannot travel in an HTTP header", () => {
+    for (const token of ["0123456789 abcdef", "0123456789abcdéf"]) {
+      expect(() => loadEnv({ PLANWRIGHT_METRICS_TOKEN: token }, "/"), token).toThrow(/PLANWRIGHT_METRICS_TOKEN must be printable ASCII with no spaces/);
+    }
+  });
+
+  it("keeps finished jobs 30 days unless PLANWRIGHT_JOB_RETENTION_DAYS says otherwise; 0 keeps them forever", () => {
+    const day = 24 * 60 * 60 * 1000;
+    expect(loadEnv({}, "/").jobRetentionMs).toBe(30 * day);
+    expect(loadEnv({ PLANWRIGHT_JOB_RETENTION_DAYS: "3" }, "/").jobRetentionMs).toBe(3 * day);
+    expect(loadEnv({ PLANWRIGHT_JOB_RETENTION_DAYS: "0" }, "/").jobRetentionMs).toBe(0);
+  });
+
+  it("refuses a retention shorter than GitHub's 3-day redelivery window, saying why", () => {
+    for (const value of ["2", "1.5", "-1", "ten", "4000"]) {
+      expect(() => loadEnv({ PLANWRIGHT_JOB_RETENTION_DAYS: value }, "/")).toThrow(ConfigurationError);
+    }
+    try {
+      loadEnv({ PLANWRIGHT_JOB_RETENTION_DAYS: "2" }, "/");
+    } catch (error) {
+      expect((error as ConfigurationError).problems.join("\n")).toContain("redelivers webhooks up to 3 days old");
+    }
+  });
+
   it("refuses production without a real webhook secret, naming the variable", () => {
     for (const secret of [undefined, "development"]) {
       const env: NodeJS.ProcessEnv = { NODE_ENV: "production", APP_ID: "1" };
@@ -69,6 +115,7 @@ describe("loadEnv", () => {
           PLANWRIGHT_SANDBOX: "docker",
           REDIS_URL: "localhost:6379",
           ANTHROPIC_BASE_URL: "not a url",
+          PLANWRIGHT_METRICS_TOKEN: "too-short",
         },
         "/",
       );
@@ -86,9 +133,10 @@ describe("loadEnv", () => {
       "REDIS_URL",
       "ANTHROPIC_BASE_URL",
       "WEBHOOK_SECRET",
+      "PLANWRIGHT_METRICS_TOKEN",
     ]) {
       expect(problems).toContain(name);
     }
-    expect((caught as ConfigurationError).problems).toHaveLength(8);
+    expect((caught as ConfigurationError).problems).toHaveLength(9);
   });
 });

@@ -196,6 +196,76 @@ describe("GET /metrics", () => {
   });
 });
 
+describe("GET /metrics with PLANWRIGHT_METRICS_TOKEN", () => {
+  const token = "s3cret-metrics-token-0123456789";
+
+  it("stays open when no token is configured", async () => {
+    const url = await serve();
+    const res = await fetch(`${url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("# TYPE planwright_jobs");
+  });
+
+  it("answers 401 with a bearer challenge and the error shape when no credentials are sent", async () => {
+    const url = await serve({ metricsToken: token });
+    const res = await fetch(`${url}/metrics`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="planwright-metrics"');
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const body = (await res.json()) as ErrorBody;
+    expect(Object.keys(body)).toEqual(["error"]);
+    expect(body.error.code).toBe("unauthorized");
+    expect(body.error.message).toContain("PLANWRIGHT_METRICS_TOKEN");
+    expect(body.error.message).toContain("Authorization: Bearer");
+    expect(body.error.message).not.toContain(token);
+  });
+
+  it.each([
+    ["a wrong token", `Bearer ${token}x`],
+    ["a token of another length", "Bearer short"],
+    ["the token with another scheme", `Basic ${token}`],
+    ["the bare token", token],
+    ["an empty bearer", "Bearer "],
+  ])("answers 401 for %s, never echoing what was sent", async (_case, authorization) => {
+    const warnings: string[] = [];
+    const url = await serve({ metricsToken: token, log: { warn: (obj, msg) => warnings.push(`${msg} ${JSON.stringify(obj)}`) } });
+    const res = await fetch(`${url}/metrics`, { headers: { authorization } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="planwright-metrics"');
+    const text = await res.text();
+    expect(((JSON.parse(text) as ErrorBody).error.code)).toBe("unauthorized");
+    expect(text).not.toContain(token);
+    expect(warnings.join("\n")).not.toContain(token);
+  });
+
+  it("serves the metrics for the right token, with the scheme in any case", async () => {
+    const metrics = createMetrics(new Registry(), { defaultMetrics: false });
+    metrics.costUsd.add("claude-x", 2.25);
+    const url = await serve({ registry: metrics.registry, metricsToken: token });
+    for (const scheme of ["Bearer", "bearer"]) {
+      const res = await fetch(`${url}/metrics`, { headers: { authorization: `${scheme} ${token}` } });
+      expect(res.status, scheme).toBe(200);
+      expect(res.headers.get("content-type")).toBe(metrics.registry.contentType);
+      expect(await res.text()).toContain('planwright_cost_usd_total{model="claude-x"} 2.25');
+    }
+  });
+
+  it("asks HEAD for the token too", async () => {
+    const url = await serve({ metricsToken: token });
+    expect((await fetch(`${url}/metrics`, { method: "HEAD" })).status).toBe(401);
+    expect((await fetch(`${url}/metrics`, { method: "HEAD", headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  });
+
+  it("keeps /healthz and /readyz open: orchestrator probes send no credentials", async () => {
+    const url = await serve({ metricsToken: token });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get("www-authenticate")).toBeNull();
+  });
+});
+
 describe("routing", () => {
   it.each(["/healthz", "/readyz", "/metrics"])("answers 405 with Allow for POST %s", async (route) => {
     const url = await serve();

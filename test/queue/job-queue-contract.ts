@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { dedupeKeyFor, serialKeyFor } from "../../src/queue/job.js";
 import type { JobSpec } from "../../src/queue/job.js";
-import type { EnqueueRequest, JobQueue } from "../../src/queue/job-queue.js";
+import { retryDelayMs } from "../../src/queue/job-queue.js";
+import type { EnqueueRequest, JobQueue, RetryBackoff } from "../../src/queue/job-queue.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
 
 export interface JobQueueHarness {
@@ -20,10 +21,14 @@ export interface JobQueueHarness {
 export interface JobQueueHarnessOptions {
   now: () => number;
   maxAttempts: number;
+  retryBackoff: RetryBackoff;
 }
 
 const LEASE_MS = 30_000;
 const MAX_ATTEMPTS = 3;
+/** Most of the suite is about ordering, not waiting: no retry delay unless a test asks for one. */
+const NO_BACKOFF: RetryBackoff = { baseMs: 0, maxMs: 0 };
+const BACKOFF: RetryBackoff = { baseMs: 10_000, maxMs: 25_000 };
 
 interface RequestOptions {
   deliveryId?: string;
@@ -71,7 +76,7 @@ export function describeJobQueueContract(
 
     beforeEach(async () => {
       time = 1_700_000_000_000;
-      harness = await factory({ now: () => time, maxAttempts: MAX_ATTEMPTS });
+      harness = await factory({ now: () => time, maxAttempts: MAX_ATTEMPTS, retryBackoff: NO_BACKOFF });
       queue = harness.queue;
     });
 
@@ -704,6 +709,178 @@ export function describeJobQueueContract(
       it("returns undefined for an unknown job", async () => {
         expect(await queue.cancel("no-such-job", "octocat")).toBeUndefined();
         expect(await queue.get("no-such-job")).toBeUndefined();
+      });
+    });
+
+    describe("retry backoff", () => {
+      let backoffHarness: JobQueueHarness;
+      let backoffQueue: JobQueue;
+
+      beforeEach(async () => {
+        backoffHarness = await factory({ now: () => time, maxAttempts: 4, retryBackoff: BACKOFF });
+        backoffQueue = backoffHarness.queue;
+      });
+
+      afterEach(async () => {
+        await backoffHarness.cleanup();
+      });
+
+      it("computes a delay that doubles per attempt up to the cap", () => {
+        expect([0, 1, 2, 3, 4].map((attempts) => retryDelayMs(BACKOFF, attempts))).toEqual([0, 10_000, 20_000, 25_000, 25_000]);
+        expect(retryDelayMs(NO_BACKOFF, 3)).toBe(0);
+      });
+
+      it("takes a job whose worker vanished again only after its retry delay, longer each time", async () => {
+        const { job } = await backoffQueue.enqueue(requestFor(1));
+        await backoffQueue.claim("worker-a", LEASE_MS);
+
+        advance(LEASE_MS + 10_000 - 1);
+        expect(await backoffQueue.claim("worker-b", LEASE_MS)).toBeUndefined();
+        // Still the first worker's while it waits: a late renewal keeps it.
+        expect((await backoffQueue.get(job.id))?.state).toBe("running");
+        advance(1);
+        expect(await backoffQueue.claim("worker-b", LEASE_MS)).toMatchObject({ id: job.id, attempts: 2 });
+
+        advance(LEASE_MS + 20_000 - 1);
+        expect(await backoffQueue.claim("worker-c", LEASE_MS)).toBeUndefined();
+        advance(1);
+        expect(await backoffQueue.claim("worker-c", LEASE_MS)).toMatchObject({ id: job.id, attempts: 3 });
+      });
+
+      it("lets other jobs pass one that is waiting out its delay, but not jobs with its serial key", async () => {
+        const crashed = await backoffQueue.enqueue(requestFor(9, { agent: BACKEND, serial: true }));
+        const sameThread = await backoffQueue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        const other = await backoffQueue.enqueue(requestFor(10, { serial: true }));
+        await backoffQueue.claim("worker-a", LEASE_MS);
+        advance(LEASE_MS);
+
+        expect((await backoffQueue.claim("worker-b", LEASE_MS))?.id).toBe(other.job.id);
+        expect(await backoffQueue.claim("worker-c", LEASE_MS)).toBeUndefined();
+        advance(10_000);
+        expect((await backoffQueue.claim("worker-c", LEASE_MS))?.id).toBe(crashed.job.id);
+        expect((await backoffQueue.get(sameThread.job.id))?.state).toBe("queued");
+      });
+
+      it("still ends an exhausted or cancelled job as soon as its lease runs out", async () => {
+        const { job } = await backoffQueue.enqueue(requestFor(1));
+        await backoffQueue.claim("worker-a", LEASE_MS);
+        await backoffQueue.cancel(job.id, "octocat");
+        advance(LEASE_MS);
+
+        expect(await backoffQueue.claim("worker-b", LEASE_MS)).toBeUndefined();
+        expect(await backoffQueue.get(job.id)).toMatchObject({ state: "cancelled", finishedAt: time });
+      });
+    });
+
+    describe("release", () => {
+      it("hands a running job back so the next claim takes it at once, without using up an attempt", async () => {
+        const backoffHarness = await factory({ now: () => time, maxAttempts: MAX_ATTEMPTS, retryBackoff: BACKOFF });
+        try {
+          const q = backoffHarness.queue;
+          const { job } = await q.enqueue(requestFor(1));
+          await q.claim("worker-a", LEASE_MS);
+          advance(1000);
+
+          const released = await q.release(job.id, "worker-a");
+
+          expect(released).toMatchObject({ id: job.id, state: "running", workerId: null, attempts: 0, leaseExpiresAt: time });
+          // The old holder has lost it.
+          expect(await q.renewLease(job.id, "worker-a", LEASE_MS)).toBe("lost");
+          expect(await q.finish(job.id, "worker-a", { state: "succeeded", message: "late" })).toBeUndefined();
+          // No lease to wait out and no retry delay.
+          expect(await q.claim("worker-b", LEASE_MS)).toMatchObject({ id: job.id, attempts: 1, workerId: "worker-b" });
+        } finally {
+          await backoffHarness.cleanup();
+        }
+      });
+
+      it("keeps the released job ahead of what waits behind it: its serial key and its follow-up", async () => {
+        const first = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true }));
+        await queue.claim("worker-a", LEASE_MS);
+        const followUp = await queue.enqueue(requestFor(9, { agent: BACKEND, serial: true, followUp: true }));
+        const sameThread = await queue.enqueue(requestFor(9, { agent: FRONTEND, serial: true }));
+        expect(followUp.outcome).toBe("queued-behind");
+
+        await queue.release(first.job.id, "worker-a");
+
+        expect((await queue.findActiveAll(first.job.dedupeKey)).map((j) => j.id)).toEqual([first.job.id, followUp.job.id]);
+        expect((await queue.listActiveBySerialKey(serialKeyFor("octo-org/widgets", 9))).map((j) => j.id)).toEqual([
+          first.job.id,
+          followUp.job.id,
+          sameThread.job.id,
+        ]);
+        expect((await queue.claim("worker-b", LEASE_MS))?.id).toBe(first.job.id);
+        expect(await queue.claim("worker-c", LEASE_MS)).toBeUndefined();
+      });
+
+      it("ends a released job as cancelled when someone asked it to stop", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.cancel(job.id, "octocat");
+
+        const released = await queue.release(job.id, "worker-a");
+
+        expect(released).toMatchObject({ state: "cancelled", finishedAt: time, message: "stopped by @octocat" });
+        expect(await queue.claim("worker-b", LEASE_MS)).toBeUndefined();
+      });
+
+      it("ignores a release from a worker that does not hold the job, and of queued or finished jobs", async () => {
+        const { job } = await queue.enqueue(requestFor(1));
+        expect(await queue.release(job.id, "worker-a")).toBeUndefined();
+        await queue.claim("worker-a", LEASE_MS);
+        expect(await queue.release(job.id, "worker-b")).toBeUndefined();
+        await queue.finish(job.id, "worker-a", { state: "succeeded", message: "done" });
+        expect(await queue.release(job.id, "worker-a")).toBeUndefined();
+        expect(await queue.release("no-such-job", "worker-a")).toBeUndefined();
+        expect(await queue.get(job.id)).toMatchObject({ state: "succeeded", message: "done" });
+      });
+    });
+
+    describe("prune", () => {
+      it("deletes jobs that finished before the cutoff and forgets their deliveries, keeping the rest", async () => {
+        const old = await queue.enqueue(requestFor(1, { deliveryId: "old-delivery" }));
+        const oldCancelled = await queue.enqueue(requestFor(2));
+        const stillQueued = await queue.enqueue(requestFor(3));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.claim("worker-b", LEASE_MS);
+        await queue.finish(old.job.id, "worker-a", { state: "succeeded", message: "done" });
+        await queue.cancel(oldCancelled.job.id, "octocat"); // running: only flagged
+        await queue.finish(oldCancelled.job.id, "worker-b", { state: "cancelled", message: "stopped" });
+        advance(1000);
+        const cutoff = time;
+        const recent = await queue.enqueue(requestFor(4));
+        advance(500);
+        await queue.cancel(recent.job.id, "octocat");
+        const queuedLater = await queue.enqueue(requestFor(5));
+
+        expect(await queue.prune(cutoff)).toBe(2);
+
+        expect(await queue.get(old.job.id)).toBeUndefined();
+        expect(await queue.get(oldCancelled.job.id)).toBeUndefined();
+        expect((await queue.get(stillQueued.job.id))?.state).toBe("queued");
+        expect((await queue.get(recent.job.id))?.state).toBe("cancelled");
+        expect((await queue.get(queuedLater.job.id))?.state).toBe("queued");
+        // The delivery id went with its job: a redelivery now makes a new job.
+        expect((await queue.enqueue(requestFor(1, { deliveryId: "old-delivery" }))).outcome).toBe("enqueued");
+        expect(await queue.prune(cutoff)).toBe(0);
+      });
+
+      it("deletes at most `limit` per call, oldest first, and reports how many", async () => {
+        const ids: string[] = [];
+        for (let n = 1; n <= 5; n++) {
+          const { job } = await queue.enqueue(requestFor(n));
+          await queue.cancel(job.id, "octocat");
+          ids.push(job.id);
+          advance(10);
+        }
+
+        expect(await queue.prune(time, 2)).toBe(2);
+        expect(await queue.get(ids[0] ?? "")).toBeUndefined();
+        expect(await queue.get(ids[1] ?? "")).toBeUndefined();
+        expect(await queue.get(ids[2] ?? "")).toBeDefined();
+        expect(await queue.prune(time, 2)).toBe(2);
+        expect(await queue.prune(time, 2)).toBe(1);
+        expect(await queue.prune(time, 2)).toBe(0);
       });
     });
 

@@ -11,12 +11,12 @@ import { deleteQueueKeys, requireRedis, TEST_REDIS_URL, uniquePrefix, waitFor } 
 
 beforeAll(requireRedis);
 
-describeJobQueueContract("RedisJobQueue", async ({ now, maxAttempts }) => {
+describeJobQueueContract("RedisJobQueue", async ({ now, maxAttempts, retryBackoff }) => {
   const prefix = uniquePrefix("contract");
   const handles: RedisJobQueue[] = [];
   const open = async (): Promise<RedisJobQueue> => {
     // The contract needs no events; one connection per handle keeps 60 tests light.
-    const handle = await RedisJobQueue.connect({ url: TEST_REDIS_URL, prefix, now, maxAttempts, subscribe: false });
+    const handle = await RedisJobQueue.connect({ url: TEST_REDIS_URL, prefix, now, maxAttempts, retryBackoff, subscribe: false });
     handles.push(handle);
     return handle;
   };
@@ -78,8 +78,8 @@ describe("RedisJobQueue", () => {
     expect(await deleteQueueKeys(prefix)).toBeGreaterThan(5);
   });
 
-  it("judges leases by Redis's clock when no clock is given", async () => {
-    const queue = await open();
+  it("judges leases and retry delays by Redis's clock when no clock is given", async () => {
+    const queue = await open({ retryBackoff: { baseMs: 300, maxMs: 300 } });
     const { job } = await queue.enqueue(requestFor(1));
     const before = Date.now();
     const claimed = await queue.claim("worker-a", 200);
@@ -89,8 +89,9 @@ describe("RedisJobQueue", () => {
     expect(claimed?.leaseExpiresAt).toBeLessThan(after + 200 + 1000);
     expect(await queue.claim("worker-b", 200)).toBeUndefined();
 
-    const reclaimed = await waitFor("the 200 ms lease to lapse", async () => (await queue.claim("worker-b", 200)) ?? undefined);
+    const reclaimed = await waitFor("the 200 ms lease and 300 ms retry delay to pass", async () => (await queue.claim("worker-b", 200)) ?? undefined);
     expect(reclaimed).toMatchObject({ id: job.id, attempts: 2, workerId: "worker-b" });
+    expect(reclaimed?.startedAt).toBeGreaterThanOrEqual((claimed?.leaseExpiresAt ?? 0) + 300);
   });
 
   it("hears enqueues and stop requests made through another connection", async () => {

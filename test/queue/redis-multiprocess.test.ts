@@ -39,7 +39,7 @@ describe("RedisJobQueue across processes", () => {
 
   const setUp = async (options: { maxAttempts?: number } = {}): Promise<void> => {
     prefix = uniquePrefix("procs");
-    queue = await RedisJobQueue.connect({ url: TEST_REDIS_URL, prefix, ...options });
+    queue = await RedisJobQueue.connect({ url: TEST_REDIS_URL, prefix, retryBackoff: { baseMs: 200, maxMs: 200 }, ...options });
     redis = new Redis(TEST_REDIS_URL);
   };
 

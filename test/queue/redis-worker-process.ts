@@ -5,7 +5,8 @@
  * the test reads them and the suite's cleanup deletes them.
  *
  * Environment: REDIS_URL, QUEUE_PREFIX, MODE (gate | hang-first-attempt |
- * until-stopped), and optionally LEASE_MS, POLL_MS, CONCURRENCY, MAX_ATTEMPTS.
+ * until-stopped), and optionally LEASE_MS, POLL_MS, CONCURRENCY, MAX_ATTEMPTS, RETRY_MS
+ * (retry delay after a lapsed lease; default 200 so tests do not wait out the production 15 s).
  */
 import { Redis } from "ioredis";
 import type { Job } from "../../src/queue/job.js";
@@ -29,7 +30,13 @@ const mode = env("MODE");
 const records = childRecordKeys(prefix);
 const workerId = `child-${process.pid}`;
 
-const queue = await RedisJobQueue.connect({ url, prefix, maxAttempts: number("MAX_ATTEMPTS", 3) });
+const retryMs = number("RETRY_MS", 200);
+const queue = await RedisJobQueue.connect({
+  url,
+  prefix,
+  maxAttempts: number("MAX_ATTEMPTS", 3),
+  retryBackoff: { baseMs: retryMs, maxMs: retryMs },
+});
 const recorder = new Redis(url);
 
 const untilAborted = (signal: AbortSignal): Promise<void> =>

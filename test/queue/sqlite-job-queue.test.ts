@@ -8,19 +8,19 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigurationError } from "../../src/errors.js";
 import { dedupeKeyFor, serialKeyFor } from "../../src/queue/job.js";
-import type { EnqueueRequest } from "../../src/queue/job-queue.js";
+import type { EnqueueRequest, RetryBackoff } from "../../src/queue/job-queue.js";
 import { CLAIM_SQL, SCHEMA_VERSION, SqliteJobQueue } from "../../src/queue/sqlite-job-queue.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
 import { describeJobQueueContract } from "./job-queue-contract.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-describeJobQueueContract("SqliteJobQueue", async ({ now, maxAttempts }) => {
+describeJobQueueContract("SqliteJobQueue", async ({ now, maxAttempts, retryBackoff }) => {
   const dir = await mkdtemp(join(tmpdir(), "planwright-queue-"));
   const path = join(dir, "state", "jobs.db");
   const handles: SqliteJobQueue[] = [];
   const open = async (): Promise<SqliteJobQueue> => {
-    const handle = new SqliteJobQueue({ path, now, maxAttempts });
+    const handle = new SqliteJobQueue({ path, now, maxAttempts, retryBackoff });
     handles.push(handle);
     return handle;
   };
@@ -43,7 +43,7 @@ describe("SqliteJobQueue", () => {
   let dir: string;
   let path: string;
   const opened: SqliteJobQueue[] = [];
-  const open = (options: { maxAttempts?: number; now?: () => number } = {}): SqliteJobQueue => {
+  const open = (options: { maxAttempts?: number; now?: () => number; retryBackoff?: RetryBackoff } = {}): SqliteJobQueue => {
     const queue = new SqliteJobQueue({ path, ...options });
     opened.push(queue);
     return queue;
@@ -131,7 +131,7 @@ describe("SqliteJobQueue", () => {
             .all(...params)
             .map((row) => row.detail);
         const queued = planOf(CLAIM_SQL.queued);
-        const abandoned = planOf(CLAIM_SQL.abandoned, { now: 0 });
+        const abandoned = planOf(CLAIM_SQL.abandoned, { now: 0, baseMs: 15_000, maxMs: 600_000 });
 
         for (const line of [...queued, ...abandoned]) expect(line).not.toMatch(/^SCAN /);
         expect(queued.join("\n")).toMatch(/jobs_running_dedupe \(dedupe_key=\?\)/);
@@ -148,7 +148,7 @@ describe("SqliteJobQueue", () => {
       // The API never starts two jobs of one serial key, but a file may hold
       // them (hand edits, a version without serial keys): reclaiming would then
       // run both, so the expired one waits for the live one to end.
-      const queue = open({ now: () => 10_000 });
+      const queue = open({ now: () => 10_000, retryBackoff: { baseMs: 0, maxMs: 0 } });
       const raw = new Database(path);
       try {
         const insert = raw.prepare(
@@ -384,7 +384,7 @@ describe("SqliteJobQueue", () => {
     const { job } = await queue.enqueue(requestFor(1));
     for (let claim = 0; claim < 3; claim++) {
       expect((await queue.claim("worker-a", 100))?.id).toBe(job.id);
-      time += 100;
+      time += 100 + 10 * 60_000; // the lease, then the longest default retry delay
     }
 
     expect(await queue.claim("worker-a", 100)).toBeUndefined();

@@ -414,7 +414,7 @@ describe("WorkerPool", () => {
       expect((await stateOf(waiting)).state).toBe("queued");
     });
 
-    it("aborts a running job when the grace period is zero and leaves it for a retry", async () => {
+    it("aborts a running job when the grace period is zero and hands it back for the next worker", async () => {
       let reason: unknown;
       let startedRunning = false;
       const pool = startPool({
@@ -432,8 +432,13 @@ describe("WorkerPool", () => {
 
       expect(reason).toBeInstanceOf(JobAbortedError);
       expect(reason).toMatchObject({ kind: "shutdown" });
-      // Not failed: once its lease lapses, the next worker to start picks it up again.
-      expect(await stateOf(job)).toMatchObject({ state: "running", message: null });
+      // Not failed, and not left to wait out its lease plus the 15 s retry delay:
+      // handed back, with the interrupted claim not counted.
+      expect(await stateOf(job)).toMatchObject({ state: "running", workerId: null, attempts: 0, message: null });
+
+      startPool({ run: async () => ({ state: "succeeded", message: "done by the next worker" }) });
+      await waitFor("the next worker to finish it", async () => (await stateOf(job)).state === "succeeded");
+      expect(await stateOf(job)).toMatchObject({ attempts: 1, message: "done by the next worker" });
     });
   });
 
@@ -455,6 +460,8 @@ describe("WorkerPool", () => {
         enqueue: async (): Promise<EnqueueResult> => unused(),
         renewLease: async (): Promise<LeaseStatus> => unused(),
         finish: async (): Promise<Job | undefined> => unused(),
+        release: async (): Promise<Job | undefined> => unused(),
+        prune: async (): Promise<number> => unused(),
         cancel: async (): Promise<Job | undefined> => unused(),
         get: async (): Promise<Job | undefined> => unused(),
         findActive: async (): Promise<Job | undefined> => unused(),
