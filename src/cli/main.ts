@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { doctorCommand } from "./doctor-command.js";
+import { jobsCommand } from "./jobs-command.js";
 import { runCommand } from "./run-command.js";
 import type { CliIO } from "./run-command.js";
 import { stopSignalOn } from "./stop-signal.js";
@@ -11,6 +12,7 @@ Commands:
   run      run the engineer agent on a local checkout (see planwright run --help)
   worker   run job workers only, sharing the server's Redis queue (see planwright worker --help)
   doctor   check this machine and environment before running planwright
+  jobs     list, show and cancel jobs in the queue (see planwright jobs --help)
 
 The GitHub App itself starts with \`npm start\` (probot run ./dist/index.js).`;
 
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return workerCommand(rest, io(stopSignalOn(["SIGTERM", "SIGINT"])));
     case "doctor":
       return doctorCommand(rest, io());
+    case "jobs":
+      return jobsCommand(rest, io());
     case undefined:
     case "help":
     case "--help":

@@ -14,6 +14,8 @@ export interface CreateQueueOptions {
   log?: { warn: PoolLogFn };
   /** Redis connect timeout, ms. Default 5000. */
   connectTimeoutMs?: number;
+  /** Hear other processes' enqueues and stop requests (Redis only). Default true; one-shot CLI commands need not. */
+  subscribe?: boolean;
 }
 
 /** The queue, tagged so callers can tell whether other machines can share it. */
@@ -33,6 +35,7 @@ export async function createQueue(env: PlanwrightEnv, options: CreateQueueOption
   if (options.redisPrefix !== undefined) redisOptions.prefix = options.redisPrefix;
   if (options.log) redisOptions.log = options.log;
   if (options.connectTimeoutMs !== undefined) redisOptions.connectTimeoutMs = options.connectTimeoutMs;
+  if (options.subscribe !== undefined) redisOptions.subscribe = options.subscribe;
   try {
     return await RedisJobQueue.connect(redisOptions);
   } catch (error) {
