@@ -39,6 +39,8 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# One image, two roles: the webhook server answers on PORT (3000), a
+# `planwright worker` on PLANWRIGHT_WORKER_PORT (3001); either one alive is healthy.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD node -e "Promise.any([process.env.PORT||3000,process.env.PLANWRIGHT_WORKER_PORT||3001].map(p=>fetch('http://127.0.0.1:'+p+'/healthz').then(r=>{if(!r.ok)throw new Error(String(r.status))}))).then(()=>process.exit(0),()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node_modules/.bin/probot", "run", "./dist/index.js"]

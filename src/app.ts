@@ -18,6 +18,7 @@ import { createPipelineRunner } from "./worker/create-pipeline-runner.js";
 import { createHealthHandler } from "./http/health-routes.js";
 import { createMetrics, jobCounterFor } from "./metrics/metrics.js";
 import { startJobPruning } from "./queue/job-pruning.js";
+import { TriggerHintsCache } from "./intake/trigger-hints-cache.js";
 import type { Metrics } from "./metrics/metrics.js";
 
 /** The webhook events planwright listens to; everything else is never routed to it. */
@@ -134,6 +135,12 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
     // Where workers run; a webhook-only server leaves it to them.
     const pruning = pool ? startJobPruning({ queue, retentionMs: env.jobRetentionMs, log: app.log.child({ name: "queue" }) }) : undefined;
 
+    const triggerHints = new TriggerHintsCache();
+    // Only to notice config and agent-definition changes; see TriggerHintsCache.
+    app.on("push", async (context) => {
+      triggerHints.notePush(context.payload);
+    });
+
     app.on([...TRIGGER_EVENTS], async (context) => {
       const payload = context.payload as { repository?: unknown };
       if (!payload.repository) return;
@@ -152,6 +159,7 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
           appBotLogin,
           onEnqueued: () => pool?.notify(),
           onCancelRequested: (job) => void pool?.checkNow(job.id),
+          triggerHints,
           log: context.log,
         },
       );

@@ -20,7 +20,8 @@ export async function startPlanwrightWorker(env: Record<string, string>): Promis
   const cwd = await mkdtemp(path.join(os.tmpdir(), "pw-bench-worker-"));
   const child = spawn(process.execPath, [path.join(ROOT, "dist/cli/main.js"), "worker", "--grace-seconds", "1"], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, LOG_LEVEL: "warn", ...env },
+    // No health port: two bench workers (or a developer's own) must not fight over 3001.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, LOG_LEVEL: "warn", PLANWRIGHT_WORKER_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,12 +1,15 @@
-import { readFile } from "node:fs/promises";
 import { memoize } from "../memoize.js";
-import path from "node:path";
-import { parseArgs, parseEnv } from "node:util";
+import { parseArgs } from "node:util";
 import { Probot } from "probot";
 import type { Logger } from "probot";
 import { loadEnv } from "../config/env.js";
 import type { PlanwrightEnv } from "../config/env.js";
 import { ConfigurationError } from "../errors.js";
+import { createHealthHandler } from "../http/health-routes.js";
+import { startHealthServer } from "../http/start-health-server.js";
+import type { HealthServer } from "../http/start-health-server.js";
+import { createMetrics, jobCounterFor } from "../metrics/metrics.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { createQueue, sqliteQueuePath } from "../queue/create-queue.js";
 import type { CreatedQueue } from "../queue/create-queue.js";
 import type { JobQueue } from "../queue/job-queue.js";
@@ -17,6 +20,7 @@ import { WorkerPool } from "../queue/worker-pool.js";
 import type { JobRunner } from "../queue/worker-pool.js";
 import { createPipelineRunner } from "../worker/create-pipeline-runner.js";
 import { readAppCredentials } from "./app-credentials.js";
+import { readDotEnv } from "./read-dot-env.js";
 import type { CliIO } from "./run-command.js";
 
 export const WORKER_USAGE = `Usage: planwright worker [--grace-seconds N] [--allow-embedded]
@@ -31,10 +35,16 @@ current directory over the environment. Runs PLANWRIGHT_CONCURRENCY jobs at once
 (default 2). SIGTERM or Ctrl-C stops taking jobs and lets running ones finish;
 a second signal exits at once.
 
+Serves GET /healthz, /readyz and /metrics (the run metrics: phase durations,
+tokens and cost by model, errors) on PLANWRIGHT_WORKER_PORT (default 3001;
+0 serves nothing), on HOST (default localhost; 0.0.0.0 in the Docker image).
+Every worker records its own runs, so Prometheus has to scrape each of them.
+PLANWRIGHT_METRICS_TOKEN, when set, is the bearer token /metrics requires.
+
 Options:
   --grace-seconds N   how long running jobs may take to finish after SIGTERM
                       (default 30); jobs still running then are stopped and
-                      taken up again by another worker once their lease lapses
+                      handed back to the queue for the next worker
   --allow-embedded    run without REDIS_URL, on the embedded SQLite queue under
                       PLANWRIGHT_DATA_DIR (only useful on the server's machine)
   --help              show this text
@@ -50,6 +60,8 @@ export interface WorkerRunnerContext {
   /** The app's slug (`planwright`), fetched once from GET /app. */
   appSlug: () => Promise<string>;
   log: Logger;
+  /** What this worker's /metrics serves; the runner records run durations, tokens, cost and errors here. */
+  metrics: Metrics;
 }
 
 export interface WorkerCommandDeps {
@@ -61,6 +73,13 @@ export interface WorkerCommandDeps {
   log?: Logger;
   /** How often idle workers look for jobs without being woken. Default 1000. */
   pollMs?: number;
+  /**
+   * Overrides PLANWRIGHT_WORKER_PORT: a port (0 = no HTTP server), or
+   * `"ephemeral"` for whichever free port the OS hands out, which is what
+   * tests want, since test files running in parallel cannot share a fixed port.
+   * The bound URL is in the startup summary line.
+   */
+  healthPort?: number | "ephemeral";
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -103,6 +122,7 @@ async function runWorkers(
   io: CliIO,
   deps: WorkerCommandDeps,
 ): Promise<number> {
+  const startedAt = Date.now();
   // Like `npm start` (Probot's CLI), a .env next to the worker overrides the environment.
   const processEnv: NodeJS.ProcessEnv = { ...io.env, ...(await readDotEnv(io.cwd)) };
   const env = loadEnv(processEnv, io.cwd);
@@ -138,6 +158,7 @@ async function runWorkers(
     ...(deps.redisPrefix !== undefined ? { redisPrefix: deps.redisPrefix } : {}),
   });
   let pool: WorkerPool;
+  let health: HealthServer | undefined;
   try {
     const appSlug = memoize(async () => {
       const octokit = await app.auth();
@@ -145,7 +166,8 @@ async function runWorkers(
       if (!data?.slug) throw new Error("GitHub did not return the app's slug from GET /app; check APP_ID and PRIVATE_KEY");
       return data.slug;
     });
-    const context: WorkerRunnerContext = { app, env, processEnv, queue, appSlug, log };
+    const metrics = createMetrics(undefined, { countJobsByState: jobCounterFor(queue) });
+    const context: WorkerRunnerContext = { app, env, processEnv, queue, appSlug, log, metrics };
     const runner = await (deps.runnerFactory ?? defaultRunnerFactory)(context);
     pool = new WorkerPool({
       queue,
@@ -155,6 +177,25 @@ async function runWorkers(
       log,
       ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
     });
+    // Last, and before the pool takes a job: a port clash must stop startup
+    // while there is nothing to hand back but the queue connection.
+    const healthPort = deps.healthPort ?? env.workerPort;
+    if (healthPort !== 0) {
+      const port = healthPort === "ephemeral" ? 0 : healthPort;
+      const handler = createHealthHandler({
+        queue,
+        dataDir: env.dataDir,
+        registry: metrics.registry,
+        startedAt,
+        metricsToken: env.metricsToken,
+        log,
+      });
+      // Probot's own default, so a worker is exactly as exposed as a server with the same HOST.
+      const host = processEnv.HOST || "localhost";
+      health = await startHealthServer(handler, { port, host }).catch((error: unknown) => {
+        throw listenProblem(error, port, host);
+      });
+    }
   } catch (error) {
     await queue.close();
     throw error;
@@ -163,13 +204,16 @@ async function runWorkers(
   const stopForwarding = forwardQueueEvents(queue, pool);
   const pruning = startJobPruning({ queue, retentionMs: env.jobRetentionMs, log });
   pool.start();
-  io.stdout(`${summary(env, queue, pool, options.graceMs, deps.redisPrefix)}\n`);
+  io.stdout(`${summary(env, queue, pool, options.graceMs, deps.redisPrefix, health)}\n`);
 
   await aborted(io.signal);
   io.stderr(
     `planwright worker: stopping — taking no new jobs; running ones get up to ${options.graceMs / 1000} s to finish\n`,
   );
   await pool.stop({ graceMs: options.graceMs });
+  // Only now: the jobs finishing during the grace period still record into
+  // /metrics, and a scrape then should see them.
+  await health?.close();
   stopForwarding();
   await pruning.stop();
   await queue.close();
@@ -184,18 +228,52 @@ function defaultRunnerFactory(context: WorkerRunnerContext): Promise<JobRunner> 
     processEnv: context.processEnv,
     queue: context.queue,
     appSlug: context.appSlug,
+    metrics: context.metrics,
   });
 }
 
+/** A port the worker cannot listen on is a setting to change, not a crash to debug. */
+function listenProblem(error: unknown, port: number, host: string): unknown {
+  const fix = "set PLANWRIGHT_WORKER_PORT to another port, or to 0 to serve no /healthz, /readyz and /metrics";
+  let problem: string;
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "EADDRINUSE":
+      problem =
+        `PLANWRIGHT_WORKER_PORT: port ${port} is already in use on ${host} (another worker or the webhook server ` +
+        `on this host?); ${fix}`;
+      break;
+    case "EACCES":
+      problem = `PLANWRIGHT_WORKER_PORT: this process may not listen on port ${port} (below 1024 needs root); ${fix}`;
+      break;
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+      problem =
+        `HOST: cannot listen on "${host}", which is no address of this machine; set HOST to one that is ` +
+        "(0.0.0.0 for all interfaces) or unset it for localhost";
+      break;
+    default:
+      return error;
+  }
+  return new ConfigurationError("cannot start; fix these:", [problem], { cause: error });
+}
+
 /** One line an operator can check at a glance: what runs, against which queue. */
-function summary(env: PlanwrightEnv, queue: CreatedQueue, pool: WorkerPool, graceMs: number, prefix?: string): string {
+function summary(
+  env: PlanwrightEnv,
+  queue: CreatedQueue,
+  pool: WorkerPool,
+  graceMs: number,
+  prefix: string | undefined,
+  health: HealthServer | undefined,
+): string {
   const where =
     queue.kind === "redis" && env.redisUrl
       ? `Redis queue ${redactRedisUrl(env.redisUrl)}${prefix ? ` (prefix ${prefix})` : ""}`
       : `embedded queue ${sqliteQueuePath(env)}`;
   return (
     `planwright worker ${pool.workerId}: ${env.concurrency} job${env.concurrency === 1 ? "" : "s"} at a time from the ` +
-    `${where} · lease ${env.leaseMs / 1000} s · shutdown grace ${graceMs / 1000} s`
+    `${where} · lease ${env.leaseMs / 1000} s · shutdown grace ${graceMs / 1000} s · ` +
+    (health ? `/healthz, /readyz, /metrics on ${health.url}` : "no HTTP server (PLANWRIGHT_WORKER_PORT=0)")
   );
 }
 
@@ -218,20 +296,6 @@ function probotLogOptions(env: NodeJS.ProcessEnv): {
   const level = PROBOT_LOG_LEVELS.find((l) => l === env.LOG_LEVEL) ?? "info";
   const format = env.LOG_FORMAT === "json" || env.LOG_FORMAT === "pretty" ? env.LOG_FORMAT : undefined;
   return { logLevel: level, ...(format ? { logFormat: format } : {}) };
-}
-
-async function readDotEnv(cwd: string): Promise<Record<string, string>> {
-  const file = path.join(cwd, ".env");
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new ConfigurationError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parseEnv(text))) if (value !== undefined) values[name] = value;
-  return values;
 }
 
 function aborted(signal: AbortSignal | undefined): Promise<void> {

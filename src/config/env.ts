@@ -44,6 +44,29 @@ const retentionDays = z
     return n;
   });
 
+/** 3000 is the webhook server's (Probot's PORT), so a worker beside it on one host needs another. */
+export const DEFAULT_WORKER_PORT = 3001;
+
+const workerPort = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const text = value?.trim();
+    if (!text) return DEFAULT_WORKER_PORT;
+    // Digits only: Number() would also take "3e3", "0x10" or "1.0", none of which anyone means as a port.
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(n) || n > 65535) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `PLANWRIGHT_WORKER_PORT must be a whole number from 0 to 65535 (got "${value}"): the port a planwright worker ` +
+          "serves /healthz, /readyz and /metrics on, or 0 to serve none",
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+
 /** Short enough to guess is no protection for a port as public as the webhook URL. */
 const METRICS_TOKEN_MIN_LENGTH = 16;
 
@@ -106,6 +129,7 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://")
     .optional(),
   PLANWRIGHT_METRICS_TOKEN: metricsToken,
+  PLANWRIGHT_WORKER_PORT: workerPort,
 });
 
 export interface PlanwrightEnv {
@@ -130,6 +154,8 @@ export interface PlanwrightEnv {
   redisUrl: string | undefined;
   /** Bearer token `/metrics` requires; undefined leaves it open. */
   metricsToken: string | undefined;
+  /** Where `planwright worker` serves /healthz, /readyz and /metrics; 0 serves nothing. */
+  workerPort: number;
 }
 
 /**
@@ -174,5 +200,6 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
     sandbox: e.PLANWRIGHT_SANDBOX,
     redisUrl: e.REDIS_URL,
     metricsToken: e.PLANWRIGHT_METRICS_TOKEN,
+    workerPort: e.PLANWRIGHT_WORKER_PORT,
   };
 }

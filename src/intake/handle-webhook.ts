@@ -22,6 +22,7 @@ import {
   refusalMarker,
 } from "./intake-messages.js";
 import { mightTrigger } from "./might-trigger.js";
+import type { TriggerHintsCache } from "./trigger-hints-cache.js";
 import { repositoryFacts } from "./webhook-event.js";
 import type { RepositoryFacts, WebhookEvent } from "./webhook-event.js";
 
@@ -45,6 +46,8 @@ export interface IntakeDependencies {
   now?: () => number;
   /** How long the webhook answer may wait for the 👀 and the tracking comment (default 5 s). */
   acknowledgeBudgetMs?: number;
+  /** Skips issue events the repository's last-read config rules out, without reading it again. */
+  triggerHints?: TriggerHintsCache;
 }
 
 export type IntakeOutcome =
@@ -73,6 +76,8 @@ export async function handleWebhook(
   if (cheap !== true) return { status: "ignored", reason: cheap };
   const repo = repositoryFacts(event.payload);
   if ("missing" in repo) return { status: "ignored", reason: `payload has no ${repo.missing}` };
+  const cachedSkip = deps.triggerHints?.skipReason(event.name, event.payload, repo.fullName);
+  if (cachedSkip) return { status: "ignored", reason: cachedSkip };
 
   const appBotLogin = await deps.appBotLogin();
   const { config, problems: configProblems } = await loadRepoConfig(access);
@@ -95,6 +100,7 @@ export async function handleWebhook(
     appBotLogin,
     reviseOnChangesRequested: effective.review.on_changes_requested,
   };
+  deps.triggerHints?.remember(repo.fullName, routes, rules.autoTrigger);
   const trigger = parseTrigger(event.name, event.payload, rules);
   if (isIgnored(trigger)) return { status: "ignored", reason: trigger.ignored };
   const route = routes.find((r) => r.name === trigger.agent);

@@ -75,6 +75,31 @@ describe("loadEnv", () => {
     }
   });
 
+  it("serves a worker's /healthz, /readyz and /metrics on port 3001 unless PLANWRIGHT_WORKER_PORT says otherwise; 0 serves none", () => {
+    expect(loadEnv({}, "/").workerPort).toBe(3001);
+    expect(loadEnv({ PLANWRIGHT_WORKER_PORT: " " }, "/").workerPort).toBe(3001);
+    expect(loadEnv({ PLANWRIGHT_WORKER_PORT: "9464" }, "/").workerPort).toBe(9464);
+    expect(loadEnv({ PLANWRIGHT_WORKER_PORT: " 8080\n" }, "/").workerPort).toBe(8080);
+    expect(loadEnv({ PLANWRIGHT_WORKER_PORT: "65535" }, "/").workerPort).toBe(65535);
+    expect(loadEnv({ PLANWRIGHT_WORKER_PORT: "0" }, "/").workerPort).toBe(0);
+  });
+
+  it("refuses a PLANWRIGHT_WORKER_PORT that is not a whole number from 0 to 65535, saying what 0 means", () => {
+    for (const value of ["65536", "-1", "3001.5", "3e3", "0x10", "http", ":3001", "3001 3002"]) {
+      let caught: unknown;
+      try {
+        loadEnv({ PLANWRIGHT_WORKER_PORT: value }, "/");
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, value).toBeInstanceOf(ConfigurationError);
+      expect((caught as ConfigurationError).problems, value).toEqual([
+        `PLANWRIGHT_WORKER_PORT must be a whole number from 0 to 65535 (got "${value}"): the port a planwright worker ` +
+          "serves /healthz, /readyz and /metrics on, or 0 to serve none",
+      ]);
+    }
+  });
+
   it("keeps finished jobs 30 days unless PLANWRIGHT_JOB_RETENTION_DAYS says otherwise; 0 keeps them forever", () => {
     const day = 24 * 60 * 60 * 1000;
     expect(loadEnv({}, "/").jobRetentionMs).toBe(30 * day);
@@ -116,6 +141,7 @@ describe("loadEnv", () => {
           REDIS_URL: "localhost:6379",
           ANTHROPIC_BASE_URL: "not a url",
           PLANWRIGHT_METRICS_TOKEN: "too-short",
+          PLANWRIGHT_WORKER_PORT: "70000",
         },
         "/",
       );
@@ -134,9 +160,10 @@ describe("loadEnv", () => {
       "ANTHROPIC_BASE_URL",
       "WEBHOOK_SECRET",
       "PLANWRIGHT_METRICS_TOKEN",
+      "PLANWRIGHT_WORKER_PORT",
     ]) {
       expect(problems).toContain(name);
     }
-    expect((caught as ConfigurationError).problems).toHaveLength(9);
+    expect((caught as ConfigurationError).problems).toHaveLength(10);
   });
 });

@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,8 +71,15 @@ describe("docker-compose.yml", () => {
     expect(worker.volumes).toEqual(["/data"]);
     expect(Object.keys(volumes ?? {})).not.toContain("worker-data");
     expect(worker.security_opt).toEqual(["seccomp=unconfined", "apparmor=unconfined"]);
-    expect(worker.healthcheck?.disable).toBe(true);
     expect(worker.ports).toBeUndefined();
+  });
+
+  it("checks each worker's readiness on its own port, PLANWRIGHT_WORKER_PORT's default 3001", async () => {
+    const worker = (await loadCompose()).services.worker!;
+    expect(worker.healthcheck?.disable).toBeUndefined();
+    expect(worker.healthcheck?.test?.join(" ")).toContain("http://127.0.0.1:3001/readyz");
+    // 3001 is the default only if nothing under `environment` moves it.
+    expect(worker.environment).not.toHaveProperty("PLANWRIGHT_WORKER_PORT");
   });
 
   it("runs a command the image has: the CLI is built to dist/cli/main.js", async () => {
@@ -86,5 +96,35 @@ describe("Dockerfile", () => {
     const healthcheck = dockerfile.split("\n").find((line) => line.startsWith("HEALTHCHECK"));
     expect(healthcheck).toContain("/healthz");
     expect(healthcheck).not.toContain("/ping");
+  });
+
+  it("has a HEALTHCHECK script that passes when the server or the worker port answers, and fails when neither does", async () => {
+    const dockerfile = await readFile(path.join(root, "Dockerfile"), "utf8");
+    const line = dockerfile.split("\n").find((l) => l.startsWith("HEALTHCHECK")) ?? "";
+    const script = /CMD node -e "(.*)"$/.exec(line)?.[1];
+    expect(script, line).toBeDefined();
+    const healthy = http.createServer((req, res) => {
+      res.writeHead(req.url === "/healthz" ? 200 : 404).end();
+    });
+    await new Promise<void>((resolve) => healthy.listen(0, "127.0.0.1", resolve));
+    const up = String((healthy.address() as AddressInfo).port);
+    // A port nothing listens on: bind one, note it, close it.
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const down = String((probe.address() as AddressInfo).port);
+    await new Promise((resolve) => probe.close(resolve));
+    const check = (PORT: string, PLANWRIGHT_WORKER_PORT: string) =>
+      new Promise<number | null>((resolve) => {
+        execFile(process.execPath, ["-e", script!], { env: { PATH: process.env.PATH, PORT, PLANWRIGHT_WORKER_PORT } }, (error) =>
+          resolve(error ? ((error as { code?: number }).code ?? null) : 0),
+        );
+      });
+    try {
+      expect(await check(up, down)).toBe(0);
+      expect(await check(down, up)).toBe(0);
+      expect(await check(down, down)).toBe(1);
+    } finally {
+      await new Promise((resolve) => healthy.close(resolve));
+    }
   });
 });
