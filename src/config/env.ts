@@ -5,19 +5,27 @@ import { ConfigurationError } from "../errors.js";
 /** Probot's fallback secret; accepting it in production would accept forged webhooks. */
 const PROBOT_DEFAULT_SECRET = "development";
 
-const positiveInt = (name: string, fallback: number, max: number) =>
+/**
+ * A whole-number variable; blank means `fallback`. Digits only: Number() would
+ * also take "3e3", "0x10" or "1.0", none of which anyone means here.
+ */
+const wholeNumber = (fallback: number, valid: (n: number) => boolean, problem: (value: string) => string) =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
-      if (value === undefined || value.trim() === "") return fallback;
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > max) {
-        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from 0 to ${max} (got "${value}")` });
+      const text = value?.trim();
+      if (!text) return fallback;
+      const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isSafeInteger(n) || !valid(n)) {
+        ctx.addIssue({ code: "custom", message: problem(value ?? "") });
         return z.NEVER;
       }
       return n;
     });
+
+const positiveInt = (name: string, fallback: number, max: number) =>
+  wholeNumber(fallback, (n) => n <= max, (value) => `${name} must be a whole number from 0 to ${max} (got "${value}")`);
 
 /**
  * GitHub lets a maintainer redeliver a webhook up to 3 days old, and the
@@ -26,46 +34,24 @@ const positiveInt = (name: string, fallback: number, max: number) =>
  */
 export const MIN_RETENTION_DAYS = 3;
 
-const retentionDays = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined || value.trim() === "") return 30;
-    const n = Number(value);
-    if (!Number.isInteger(n) || (n !== 0 && (n < MIN_RETENTION_DAYS || n > 3650))) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          `PLANWRIGHT_JOB_RETENTION_DAYS must be 0 (keep finished jobs forever) or a whole number of days from ` +
-          `${MIN_RETENTION_DAYS} to 3650 (got "${value}"); GitHub redelivers webhooks up to ${MIN_RETENTION_DAYS} days old`,
-      });
-      return z.NEVER;
-    }
-    return n;
-  });
+const retentionDays = wholeNumber(
+  30,
+  (n) => n === 0 || (n >= MIN_RETENTION_DAYS && n <= 3650),
+  (value) =>
+    `PLANWRIGHT_JOB_RETENTION_DAYS must be 0 (keep finished jobs forever) or a whole number of days from ` +
+    `${MIN_RETENTION_DAYS} to 3650 (got "${value}"); GitHub redelivers webhooks up to ${MIN_RETENTION_DAYS} days old`,
+);
 
 /** 3000 is the webhook server's (Probot's PORT), so a worker beside it on one host needs another. */
 export const DEFAULT_WORKER_PORT = 3001;
 
-const workerPort = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    const text = value?.trim();
-    if (!text) return DEFAULT_WORKER_PORT;
-    // Digits only: Number() would also take "3e3", "0x10" or "1.0", none of which anyone means as a port.
-    const n = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isInteger(n) || n > 65535) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          `PLANWRIGHT_WORKER_PORT must be a whole number from 0 to 65535 (got "${value}"): the port a planwright worker ` +
-          "serves /healthz, /readyz and /metrics on, or 0 to serve none",
-      });
-      return z.NEVER;
-    }
-    return n;
-  });
+const workerPort = wholeNumber(
+  DEFAULT_WORKER_PORT,
+  (n) => n <= 65535,
+  (value) =>
+    `PLANWRIGHT_WORKER_PORT must be a whole number from 0 to 65535 (got "${value}"): the port a planwright worker ` +
+    "serves /healthz, /readyz and /metrics on, or 0 to serve none",
+);
 
 /** Short enough to guess is no protection for a port as public as the webhook URL. */
 const METRICS_TOKEN_MIN_LENGTH = 16;

@@ -18,6 +18,18 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000)
   }
 }
 
+/** A queue whose prune only counts its calls. */
+function countingQueue(): { calls: number; prune: () => Promise<number> } {
+  const counted = {
+    calls: 0,
+    prune: async () => {
+      counted.calls++;
+      return 0;
+    },
+  };
+  return counted;
+}
+
 describe("startJobPruning", () => {
   let dir: string;
   let queue: SqliteJobQueue;
@@ -72,25 +84,15 @@ describe("startJobPruning", () => {
   });
 
   it("runs on its own timer after the first delay, and stops when told", async () => {
-    let calls = 0;
-    const pruning = startJobPruning({
-      queue: {
-        prune: async () => {
-          calls++;
-          return 0;
-        },
-      },
-      retentionMs: DAY,
-      firstPassAfterMs: 5,
-      intervalMs: 10,
-    });
+    const counted = countingQueue();
+    const pruning = startJobPruning({ queue: counted, retentionMs: DAY, firstPassAfterMs: 5, intervalMs: 10 });
     prunings.push(pruning);
 
-    await waitFor("three passes", () => calls >= 3);
+    await waitFor("three passes", () => counted.calls >= 3);
     await pruning.stop();
-    const afterStop = calls;
+    const afterStop = counted.calls;
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(calls).toBe(afterStop);
+    expect(counted.calls).toBe(afterStop);
   });
 
   it("logs a failed pass and tries again at the next interval", async () => {
@@ -116,21 +118,11 @@ describe("startJobPruning", () => {
   });
 
   it("never runs with a retention of 0 (keep forever)", async () => {
-    let calls = 0;
-    const pruning = startJobPruning({
-      queue: {
-        prune: async () => {
-          calls++;
-          return 0;
-        },
-      },
-      retentionMs: 0,
-      firstPassAfterMs: 1,
-      intervalMs: 1,
-    });
+    const counted = countingQueue();
+    const pruning = startJobPruning({ queue: counted, retentionMs: 0, firstPassAfterMs: 1, intervalMs: 1 });
     prunings.push(pruning);
 
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(calls).toBe(0);
+    expect(counted.calls).toBe(0);
   });
 });
