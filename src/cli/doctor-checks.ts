@@ -119,10 +119,12 @@ export async function checkDataDir(env: NodeJS.ProcessEnv, cwd: string): Promise
 }
 
 export async function checkRedis(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CheckLine> {
-  const url = env.REDIS_URL?.trim();
-  if (!url) return ok("Redis: REDIS_URL is not set, so the embedded SQLite queue is used (one machine)");
+  // The queue's own variable wins, as in loadEnv.
+  const name = env.PLANWRIGHT_REDIS_URL?.trim() ? "PLANWRIGHT_REDIS_URL" : "REDIS_URL";
+  const url = env[name]?.trim();
+  if (!url) return ok("Redis: neither PLANWRIGHT_REDIS_URL nor REDIS_URL is set, so the embedded SQLite queue is used (one machine)");
   const result = await pingRedis(url, { timeoutMs });
-  if (result.ok) return ok(`Redis at ${result.address} answers PING (database ${result.db})`);
+  if (result.ok) return ok(`Redis (${name}) at ${result.address} answers PING (database ${result.db})`);
   return fail(`Redis: ${result.problem} — ${result.fix}`);
 }
 

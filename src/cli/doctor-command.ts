@@ -111,13 +111,17 @@ async function readDotEnv(cwd: string): Promise<{ values: NodeJS.ProcessEnv; lin
   };
 }
 
-/** Every value that must not be printed, including the password inside REDIS_URL. */
+/** Every value that must not be printed, including the passwords inside the Redis URLs. */
 function secretValues(env: NodeJS.ProcessEnv): string[] {
-  const values = [env.WEBHOOK_SECRET, env.PRIVATE_KEY, env.ANTHROPIC_API_KEY, env.REDIS_URL];
-  try {
-    if (env.REDIS_URL) values.push(decodeURIComponent(new URL(env.REDIS_URL).password));
-  } catch {
-    // Not a URL: the environment check says so, and the whole value is redacted anyway.
+  const values = [env.WEBHOOK_SECRET, env.PRIVATE_KEY, env.ANTHROPIC_API_KEY, env.PLANWRIGHT_METRICS_TOKEN];
+  for (const url of [env.REDIS_URL, env.PLANWRIGHT_REDIS_URL]) {
+    if (!url) continue;
+    values.push(url);
+    try {
+      values.push(decodeURIComponent(new URL(url).password));
+    } catch {
+      // Not a URL: the environment check says so, and the whole value is redacted anyway.
+    }
   }
   // Probot's public default is named in a warning; it is no secret.
   return values.filter((v): v is string => typeof v === "string" && v.trim() !== "" && v !== PROBOT_DEFAULT_SECRET);

@@ -133,7 +133,7 @@ async function runWorkers(
     problems.push(
       "REDIS_URL: not set. A separate worker needs the Redis queue the webhook server writes to: without it, this " +
         `worker would open its own SQLite queue (${sqliteQueuePath(env)}) and never see the server's jobs. Set ` +
-        "REDIS_URL on the server and on every worker, or pass --allow-embedded to work the embedded queue of a " +
+        "REDIS_URL (or PLANWRIGHT_REDIS_URL) on the server and on every worker, or pass --allow-embedded to work the embedded queue of a " +
         "server on this same machine and data directory.",
     );
   }

@@ -114,6 +114,20 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://")
     .optional(),
+  PLANWRIGHT_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "PLANWRIGHT_REDIS_URL must start with redis:// or rediss://")
+    .optional(),
+  REDIS_CLUSTER: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = value?.trim().toLowerCase() ?? "";
+      if (["", "0", "false", "no", "off"].includes(text)) return false;
+      if (["1", "true", "yes", "on"].includes(text)) return true;
+      ctx.addIssue({ code: "custom", message: `REDIS_CLUSTER must be true or false (got "${value}")` });
+      return z.NEVER;
+    }),
   PLANWRIGHT_METRICS_TOKEN: metricsToken,
   PLANWRIGHT_WORKER_PORT: workerPort,
 });
@@ -137,7 +151,10 @@ export interface PlanwrightEnv {
   /** How long finished jobs (and the delivery ids they remember) are kept; 0 keeps them forever. */
   jobRetentionMs: number;
   sandbox: "auto" | "bwrap" | "none";
+  /** The queue's Redis: PLANWRIGHT_REDIS_URL, else REDIS_URL (which Probot also uses for rate limiting). */
   redisUrl: string | undefined;
+  /** REDIS_URL names one node of a Redis Cluster. */
+  redisCluster: boolean;
   /** Bearer token `/metrics` requires; undefined leaves it open. */
   metricsToken: string | undefined;
   /** Where `planwright worker` serves /healthz, /readyz and /metrics; 0 serves nothing. */
@@ -165,6 +182,18 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
         `to start without one, because Probot would silently use "${PROBOT_DEFAULT_SECRET}" and accept forged webhooks.`,
     );
   }
+  if (result.success && result.data.REDIS_CLUSTER) {
+    if (!result.data.PLANWRIGHT_REDIS_URL) {
+      // Probot hands REDIS_URL to its GitHub rate limiter (Bottleneck) with a
+      // single-node client, and Bottleneck's multi-key scripts cannot run on a
+      // cluster; so the queue must get the cluster under its own name.
+      problems.push(
+        "REDIS_CLUSTER: on, but PLANWRIGHT_REDIS_URL is not set. Put any one node of the cluster in " +
+          "PLANWRIGHT_REDIS_URL and leave REDIS_URL unset (or pointing at a separate, non-cluster Redis): Probot " +
+          "gives REDIS_URL to its GitHub rate limiter, which cannot run on a Redis Cluster",
+      );
+    }
+  }
   if (!result.success || problems.length > 0) {
     throw new ConfigurationError("planwright cannot start: fix these environment variables.", problems);
   }
@@ -184,7 +213,8 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
     leaseMs: Math.max(1, e.PLANWRIGHT_LEASE_SECONDS) * 1000,
     jobRetentionMs: e.PLANWRIGHT_JOB_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     sandbox: e.PLANWRIGHT_SANDBOX,
-    redisUrl: e.REDIS_URL,
+    redisUrl: e.PLANWRIGHT_REDIS_URL ?? e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER,
     metricsToken: e.PLANWRIGHT_METRICS_TOKEN,
     workerPort: e.PLANWRIGHT_WORKER_PORT,
   };

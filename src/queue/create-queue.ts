@@ -31,7 +31,7 @@ export async function createQueue(env: PlanwrightEnv, options: CreateQueueOption
   if (!env.redisUrl) {
     return Object.assign(new SqliteJobQueue({ path: sqliteQueuePath(env) }), { kind: "sqlite" as const });
   }
-  const redisOptions: RedisJobQueueOptions = { url: env.redisUrl };
+  const redisOptions: RedisJobQueueOptions = { url: env.redisUrl, cluster: env.redisCluster };
   if (options.redisPrefix !== undefined) redisOptions.prefix = options.redisPrefix;
   if (options.log) redisOptions.log = options.log;
   if (options.connectTimeoutMs !== undefined) redisOptions.connectTimeoutMs = options.connectTimeoutMs;

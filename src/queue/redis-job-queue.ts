@@ -24,7 +24,8 @@
  * on another machine should hear at once: a new job, and a stop request.
  */
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import { createRedisClient } from "./redis-client.js";
+import type { RedisClient } from "./redis-client.js";
 import { ConfigurationError, messageOf } from "../errors.js";
 import type { Job } from "./job.js";
 import { DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
@@ -40,6 +41,8 @@ import type { PoolLogFn } from "./worker-pool.js";
 export interface RedisJobQueueOptions {
   /** `redis://` or `rediss://` URL (REDIS_URL). */
   url: string;
+  /** Treat `url` as one node of a Redis Cluster (REDIS_CLUSTER). Default false. */
+  cluster?: boolean;
   /** Namespace for every key and channel, so several planwrights (or tests) can share one Redis. Default `planwright`. */
   prefix?: string;
   /** Claims a job may get before a stale lease fails it instead. Default 3. */
@@ -99,8 +102,8 @@ export class RedisJobQueue implements JobQueue {
   private closing: Promise<void> | undefined;
 
   private constructor(
-    private readonly redis: Redis,
-    private readonly subscriber: Redis | undefined,
+    private readonly redis: RedisClient,
+    private readonly subscriber: RedisClient | undefined,
     keys: RedisQueueKeys,
     options: RedisJobQueueOptions,
   ) {
@@ -122,9 +125,10 @@ export class RedisJobQueue implements JobQueue {
       throw new ConfigurationError(`maxAttempts must be a whole number of at least 1, got ${maxAttempts}`);
     }
     const keys = redisQueueKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
-    const redis = new Redis(options.url, {
-      lazyConnect: true,
-      connectTimeout: options.connectTimeoutMs ?? 5000,
+    const redis = createRedisClient({
+      url: options.url,
+      cluster: options.cluster ?? false,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
     });
     const subscriber = options.subscribe === false ? undefined : redis.duplicate();
@@ -303,7 +307,7 @@ export class RedisJobQueue implements JobQueue {
 }
 
 /** ioredis rejects a failed connect with "Connection is closed."; the reason is in the error event before it. */
-async function connectOrExplain(redis: Redis): Promise<void> {
+async function connectOrExplain(redis: RedisClient): Promise<void> {
   let reason: string | undefined;
   const remember = (error: Error): void => {
     reason ??= error.message;
@@ -324,7 +328,7 @@ async function connectOrExplain(redis: Redis): Promise<void> {
  * ioredis reconnects by itself; this says so once per outage instead of once
  * per retry, and keeps its error events from reaching the console unhandled.
  */
-function reportOutages(redis: Redis, options: RedisJobQueueOptions, role: string): void {
+function reportOutages(redis: RedisClient, options: RedisJobQueueOptions, role: string): void {
   let reported = false;
   redis.on("error", (error: Error) => {
     if (reported) return;
@@ -339,7 +343,7 @@ function reportOutages(redis: Redis, options: RedisJobQueueOptions, role: string
   });
 }
 
-async function checkSchema(redis: Redis, keys: RedisQueueKeys): Promise<void> {
+async function checkSchema(redis: RedisClient, keys: RedisQueueKeys): Promise<void> {
   await redis.set(keys.schema, String(REDIS_SCHEMA_VERSION), "NX");
   const stored = Number(await redis.get(keys.schema));
   if (stored > REDIS_SCHEMA_VERSION) {
@@ -356,7 +360,7 @@ async function checkSchema(redis: Redis, keys: RedisQueueKeys): Promise<void> {
  * record. Said once at startup; a managed Redis that hides CONFIG is given
  * the benefit of the doubt.
  */
-async function warnAboutDataLoss(redis: Redis, log: { warn: PoolLogFn }): Promise<void> {
+async function warnAboutDataLoss(redis: RedisClient, log: { warn: PoolLogFn }): Promise<void> {
   const info = (text: string, field: string): string | undefined =>
     new RegExp(`^${field}:(.*)$`, "m").exec(text)?.[1]?.trim();
   try {
@@ -381,7 +385,7 @@ async function warnAboutDataLoss(redis: Redis, log: { warn: PoolLogFn }): Promis
   }
 }
 
-async function quietly(redis: Redis): Promise<void> {
+async function quietly(redis: RedisClient): Promise<void> {
   if (redis.status === "end") return;
   try {
     await redis.quit();

@@ -37,6 +37,7 @@ const FORBIDDEN_NAMES = new Set([
   "GH_TOKEN",
   "APP_ID",
   "REDIS_URL",
+  "PLANWRIGHT_REDIS_URL",
 ]);
 // Not AUTH: it would catch GIT_AUTHOR_NAME, which the pipeline legitimately passes.
 const SECRET_PATTERN = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL/i;

@@ -137,7 +137,7 @@ describe("planwright doctor", () => {
     expect(result.line(/private key/)).toBe("✔ private key from PRIVATE_KEY is an RSA key (2048 bits)");
     expect(result.line(/WEBHOOK_SECRET/)).toBe("✔ WEBHOOK_SECRET is set");
     expect(result.line(/ANTHROPIC_API_KEY/)).toBe("✔ ANTHROPIC_API_KEY is set");
-    expect(result.line(/^. Redis/)).toMatch(/^✔ Redis: REDIS_URL is not set/);
+    expect(result.line(/^. Redis/)).toMatch(/^✔ Redis: neither PLANWRIGHT_REDIS_URL nor REDIS_URL is set/);
     expect(result.line(/environment/)).toBe("✔ environment: planwright's settings are valid");
     // Depends on the host (installed, namespaces allowed); either way it is a line, never silence.
     expect(result.line(/bubblewrap/)).toMatch(/^[✔!] bubblewrap/);
@@ -240,12 +240,27 @@ describe("planwright doctor", () => {
     expectNoSecrets(result.text);
   });
 
+  it("checks the queue's own PLANWRIGHT_REDIS_URL when both it and REDIS_URL are set, printing neither password", async () => {
+    const redis = await fakeRedis((command) => (command[0] === "PING" ? "+PONG\r\n" : "+OK\r\n"));
+    const { env, cwd } = await goodEnv();
+    const result = await doctor(
+      {
+        ...env,
+        PLANWRIGHT_REDIS_URL: `redis://:${encodeURIComponent(REDIS_PASSWORD)}@127.0.0.1:${redis.port}`,
+        REDIS_URL: `redis://:${encodeURIComponent(REDIS_PASSWORD)}-other@127.0.0.1:1`,
+      },
+      cwd,
+    );
+    expect(result.line(/Redis/)).toBe(`✔ Redis (PLANWRIGHT_REDIS_URL) at 127.0.0.1:${redis.port} answers PING (database 0)`);
+    expect(result.text).not.toContain(REDIS_PASSWORD);
+  });
+
   it("authenticates, selects the database and expects PONG from a Redis server", async () => {
     const redis = await fakeRedis((command) => (command[0] === "PING" ? "+PONG\r\n" : "+OK\r\n"));
     const { env, cwd } = await goodEnv();
     const result = await doctor({ ...env, REDIS_URL: `redis://:${encodeURIComponent(REDIS_PASSWORD)}@127.0.0.1:${redis.port}/3` }, cwd);
     expect(result.code).toBe(0);
-    expect(result.line(/Redis/)).toBe(`✔ Redis at 127.0.0.1:${redis.port} answers PING (database 3)`);
+    expect(result.line(/Redis/)).toBe(`✔ Redis (REDIS_URL) at 127.0.0.1:${redis.port} answers PING (database 3)`);
     expect(redis.commands).toEqual([["AUTH", REDIS_PASSWORD], ["SELECT", "3"], ["PING"]]);
     expectNoSecrets(result.text);
   });

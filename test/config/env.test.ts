@@ -118,6 +118,27 @@ describe("loadEnv", () => {
     }
   });
 
+  it("takes the queue's Redis from PLANWRIGHT_REDIS_URL first, then REDIS_URL", () => {
+    expect(loadEnv({ REDIS_URL: "redis://a:6379" }, "/")).toMatchObject({ redisUrl: "redis://a:6379", redisCluster: false });
+    expect(loadEnv({ REDIS_URL: "redis://a:6379", PLANWRIGHT_REDIS_URL: "redis://b:6379" }, "/").redisUrl).toBe("redis://b:6379");
+    expect(loadEnv({ PLANWRIGHT_REDIS_URL: "rediss://b:6380", REDIS_CLUSTER: "true" }, "/").redisCluster).toBe(true);
+  });
+
+  it("refuses REDIS_CLUSTER unless the cluster is in PLANWRIGHT_REDIS_URL, since Probot's rate limiter takes REDIS_URL", () => {
+    const problems = (env: NodeJS.ProcessEnv): string => {
+      try {
+        loadEnv(env, "/");
+        return "";
+      } catch (error) {
+        return (error as ConfigurationError).problems.join("\n");
+      }
+    };
+    expect(problems({ REDIS_URL: "redis://node-1:6379", REDIS_CLUSTER: "1" })).toContain("rate limiter, which cannot run on a Redis Cluster");
+    expect(problems({ REDIS_CLUSTER: "yes" })).toContain("PLANWRIGHT_REDIS_URL is not set");
+    expect(problems({ PLANWRIGHT_REDIS_URL: "redis://node-1:6379", REDIS_CLUSTER: "maybe" })).toContain("REDIS_CLUSTER must be true or false");
+    expect(problems({ PLANWRIGHT_REDIS_URL: "http://node-1" })).toContain("PLANWRIGHT_REDIS_URL must start with redis://");
+  });
+
   it("refuses production without a real webhook secret, naming the variable", () => {
     for (const secret of [undefined, "development"]) {
       const env: NodeJS.ProcessEnv = { NODE_ENV: "production", APP_ID: "1" };
