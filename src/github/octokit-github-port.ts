@@ -158,6 +158,22 @@ export function createOctokitGitHubPort(octokit: Octokit, coordinates: RepoCoord
       await call(`updating pull request #${number}`, () => octokit.rest.pulls.update({ owner, repo, pull_number: number, ...change }));
     },
 
+    async setPullRequestDraft(pullRequest, draft) {
+      const mutation = draft ? "convertPullRequestToDraft" : "markPullRequestReadyForReview";
+      const action = draft ? `converting pull request #${pullRequest.number} to a draft` : `marking pull request #${pullRequest.number} ready for review`;
+      const data = await call(action, () =>
+        octokit.graphql<Record<string, { pullRequest: { isDraft: boolean } | null } | null>>(
+          `mutation ($pullRequestId: ID!) {\n  ${mutation}(input: { pullRequestId: $pullRequestId }) {\n    pullRequest { isDraft }\n  }\n}`,
+          { pullRequestId: pullRequest.nodeId },
+        ),
+      );
+      const isDraft = data[mutation]?.pullRequest?.isDraft;
+      // A 200 without errors that still reports the old state would otherwise be taken for success.
+      if (isDraft !== draft) {
+        throw new GitHubAPIError(`GitHub API: ${action} on ${owner}/${repo} failed: GitHub answered isDraft=${String(isDraft)}`, undefined);
+      }
+    },
+
     async getPullRequest(number) {
       const { data } = await call(`reading pull request #${number}`, () => octokit.rest.pulls.get({ owner, repo, pull_number: number }));
       return toPullRequest(data);
@@ -224,6 +240,7 @@ export function createOctokitGitHubPort(octokit: Octokit, coordinates: RepoCoord
 
 interface PullLike {
   number: number;
+  node_id: string;
   html_url: string;
   state: string;
   merged_at?: string | null;
@@ -238,6 +255,7 @@ interface PullLike {
 function toPullRequest(data: PullLike): PullRequest {
   return {
     number: data.number,
+    nodeId: data.node_id,
     url: data.html_url,
     state: data.state === "closed" ? "closed" : "open",
     merged: Boolean(data.merged_at),

@@ -38,6 +38,8 @@ export interface IssueComment {
 
 export interface PullRequest {
   number: number;
+  /** GraphQL's global id (REST's `node_id`): the only handle the draft mutations accept. */
+  nodeId: string;
   url: string;
   state: "open" | "closed";
   merged: boolean;
@@ -113,6 +115,12 @@ export interface GitHubPort {
   listOpenPullRequests(headPrefix: string): Promise<PullRequest[]>;
   createPullRequest(request: NewPullRequest): Promise<PullRequest>;
   updatePullRequest(number: number, change: { title?: string; body?: string }): Promise<void>;
+  /**
+   * Converts an open pull request to a draft, or marks it ready for review.
+   * REST cannot change this on an existing pull request, so this goes through
+   * GraphQL, which an old GitHub Enterprise Server may not offer.
+   */
+  setPullRequestDraft(pullRequest: Pick<PullRequest, "number" | "nodeId">, draft: boolean): Promise<void>;
   addLabels(number: number, labels: readonly string[]): Promise<void>;
   getPullRequest(number: number): Promise<PullRequest>;
   listReviews(pullNumber: number): Promise<Review[]>;

@@ -26,6 +26,8 @@ import { explainFailure } from "./explain-failure.js";
 import { createPhaseClock, errorKindOf } from "../metrics/metrics.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { publishPullRequest } from "./publish-pull-request.js";
+import { syncDraft, wantedDraft } from "./sync-draft.js";
+import type { DraftSync } from "./sync-draft.js";
 
 export interface PipelineDependencies {
   githubFor: (job: Job) => Promise<GitHubPort>;
@@ -197,7 +199,15 @@ export function createImplementRunner(deps: PipelineDependencies) {
               redact: deps.redact,
               cancelled: session.agent.stopReason === "cancelled",
             });
-      return await finish(update, job, session, published);
+      // A new pull request got its draft state when it was opened; an existing one is brought in line here.
+      const draft =
+        published.pullRequest && !published.created
+          ? await syncDraft(github, published.pullRequest, wantedDraft(session, spec.config.pull_request.draft, published.pushed), {
+              warn: (error, message) => deps.log.warn({ jobId: job.id, pullRequest: published.pullRequest?.number, err: error }, message),
+              redact: deps.redact,
+            })
+          : undefined;
+      return await finish(update, job, session, published, draft);
     } catch (error) {
       const explained = explainFailure(error, phase, signal);
       if (!explained.cancelled) deps.metrics?.errors.inc(errorKindOf(error));
@@ -307,11 +317,14 @@ async function finish(
   job: Job,
   session: WorkSessionResult,
   published: Awaited<ReturnType<typeof publishPullRequest>>,
+  draft: DraftSync | undefined,
 ): Promise<JobOutcome> {
   const stop = session.agent.stopReason;
+  const failedDraft = draft?.kind === "failed" && draft.wanted ? `planwright could not convert the pull request to a draft (${draft.error})` : undefined;
+  const failedReady = draft?.kind === "failed" && !draft.wanted ? `planwright could not mark the pull request ready for review (${draft.error})` : undefined;
   if (stop === "cancelled") {
     const where = published.pullRequest ? ` Partial work is on ${published.pullRequest.url}.` : published.pushed ? ` Partial work is on branch \`${published.branch}\`.` : "";
-    await update({ status: "cancelled", phase: "agent", reason: `${session.agent.stopDetail}.${where}` });
+    await update({ status: "cancelled", phase: "agent", reason: `${session.agent.stopDetail}.${where}${failedDraft ? ` ${failedDraft}.` : ""}` });
     return { state: "cancelled", message: session.agent.stopDetail };
   }
   if (!published.pullRequest) {
@@ -328,20 +341,24 @@ async function finish(
     return { state: stop === "completed" ? "succeeded" : "failed", message: reason };
   }
   const verified = session.verification === null || session.verification.passed;
+  // After a failed conversion "the pull request is a draft" would be untrue.
   const problem =
     stop !== "completed"
-      ? `the agent did not finish (${session.agent.stopDetail}); the pull request is a draft with its partial work.`
+      ? `the agent did not finish (${session.agent.stopDetail}); ${failedDraft ?? "the pull request is a draft with its partial work"}.`
       : !verified
-        ? `planwright's test run ${describeOutcome(session.verification!)}; the pull request is a draft.`
+        ? `planwright's test run ${describeOutcome(session.verification!)}; ${failedDraft ?? "the pull request is a draft"}.`
         : undefined;
+  const review = failedDraft ? "review the pull request" : "review the draft";
   await update({
     status: problem ? "failed" : "succeeded",
     phase: "publish",
     pullRequestUrl: published.pullRequest.url,
-    ...(problem ? { reason: problem, nextStep: "review the draft, then comment `/" + job.spec.command + " <what to fix>` on it or push fixes yourself." } : {}),
+    ...(problem ? { reason: problem, nextStep: `${review}, then comment \`/${job.spec.command} <what to fix>\` on it or push fixes yourself.` } : {}),
+    ...(!problem && failedReady ? { nextStep: `the pull request is still a draft: ${failedReady}. Mark it ready for review yourself.` } : {}),
   });
+  const readyAgain = draft?.kind === "changed" && !draft.draft ? " and marked it ready for review" : "";
   return {
     state: problem ? "failed" : "succeeded",
-    message: problem ?? `${published.created ? "opened" : "updated"} ${published.pullRequest.url}`,
+    message: problem ?? `${published.created ? "opened" : "updated"} ${published.pullRequest.url}${readyAgain}${failedReady ? `; it is still a draft: ${failedReady}` : ""}`,
   };
 }

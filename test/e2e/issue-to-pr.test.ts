@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { issueLabeledPayload, reviewSubmittedPayload, sendWebhook, startFakeGitHub } from "../helpers/fake-github-server.js";
+import { graphqlRoute, issueLabeledPayload, reviewSubmittedPayload, sendWebhook, startFakeGitHub } from "../helpers/fake-github-server.js";
 import type { FakeGitHub } from "../helpers/fake-github-server.js";
 import { git, makeRepo } from "../helpers/git-repo.js";
 import { startPlanwright, waitFor } from "../helpers/planwright-process.js";
@@ -184,6 +184,8 @@ describe("end to end: a labelled issue becomes a tested pull request", () => {
     const pull = await waitFor(() => fake.state.pullRequests[0], "the pull request", 90_000, server);
     await waitFor(() => fake.commentsOn("acme", "widgets", 1).find((c) => c.body.includes("planwright finished")), "the first run to finish", 30_000, server);
     const first = await git(bare, "rev-parse", BRANCH);
+    // As if an earlier iteration's tests had failed: passing ones must make it ready again, through GraphQL.
+    pull.draft = true;
 
     const review = await reviewSubmittedPayload(fake, {
       owner: "acme",
@@ -209,6 +211,8 @@ describe("end to end: a labelled issue becomes a tested pull request", () => {
     expect(await git(bare, "rev-parse", `${revised}^`)).toBe(first);
     expect(await git(bare, "show", `${BRANCH}:NOTES.md`)).toBe("health reports ok");
     expect(fake.state.pullRequests).toHaveLength(1);
+    await waitFor(() => (pull.draft ? undefined : true), "the pull request marked ready for review", 30_000, server);
+    expect(fake.requestsTo(graphqlRoute("markPullRequestReadyForReview")).map((r) => r.status)).toEqual([200]);
     await waitFor(
       () => fake.state.reviewComments.find((c) => c.user === "planwright[bot]" && c.body.includes("Documented it in NOTES.md.")),
       "the reply in the review thread",

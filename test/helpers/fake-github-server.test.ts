@@ -17,6 +17,7 @@ import {
   issueLabeledPayload,
   reviewCommentPayload,
   reviewSubmittedPayload,
+  graphqlRoute,
   sendWebhook,
   startFakeGitHub,
 } from "./fake-github-server.js";
@@ -469,6 +470,105 @@ describe("pull requests", () => {
     expect(reply.user?.login).toBe("planwright[bot]");
     const { data: all } = await octokit.rest.pulls.listReviewComments({ owner: "acme", repo: "widgets", pull_number: pull.number });
     expect(all.map((c) => c.body)).toEqual(["Why 2?", "Fixed in the next commit."]);
+  });
+});
+
+describe("draft state through GraphQL", () => {
+  const NOTES_BRANCH = "planwright/issue-9-notes";
+
+  it("converts a pull request to a draft and marks it ready again through planwright's port", async () => {
+    const pull = await fake.addPullRequest({ owner: "acme", repo: "notes", title: "Notes", head: NOTES_BRANCH });
+    const port = createOctokitGitHubPort(await probot.auth(fake.installationId), { owner: "acme", repo: "notes" });
+    const before = fake.unhandledRequests().length;
+    const read = await port.getPullRequest(pull.number);
+    expect(read.draft).toBe(false);
+
+    await port.setPullRequestDraft(read, true);
+    expect(pull.draft).toBe(true);
+    expect((await port.getPullRequest(pull.number)).draft).toBe(true);
+    await port.setPullRequestDraft(read, false);
+    expect((await port.getPullRequest(pull.number)).draft).toBe(false);
+
+    const [convert] = fake.requestsTo(graphqlRoute("convertPullRequestToDraft"));
+    expect(convert).toMatchObject({ method: "POST", path: "/api/graphql", status: 200, auth: "token", body: { variables: { pullRequestId: read.nodeId } } });
+    expect(fake.requestsTo(graphqlRoute("markPullRequestReadyForReview"))).toHaveLength(1);
+    expect(fake.unhandledRequests().length).toBe(before);
+  });
+
+  it("answers GitHub's NOT_FOUND for an unknown id and FORBIDDEN for a token without pull_requests: write", async () => {
+    const pull = await fake.addPullRequest({ owner: "acme", repo: "notes", title: "More notes", head: `${NOTES_BRANCH}-2` });
+    const octokit = await probot.auth(fake.installationId);
+    const port = createOctokitGitHubPort(octokit, { owner: "acme", repo: "notes" });
+    const read = await port.getPullRequest(pull.number);
+    const data = await octokit.graphql<{ convertPullRequestToDraft: { clientMutationId: null; pullRequest: { id: string; number: number; isDraft: boolean } } }>(
+      `mutation Draft($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { clientMutationId pullRequest { id number isDraft } } }`,
+      { id: read.nodeId },
+    );
+    expect(data).toEqual({ convertPullRequestToDraft: { clientMutationId: null, pullRequest: { id: read.nodeId, number: pull.number, isDraft: true } } });
+
+    await expect(port.setPullRequestDraft({ number: 999, nodeId: "UHVsbFJlcXVlc3Q6MQ" }, false)).rejects.toThrow(
+      /marking pull request #999 ready for review on acme\/notes failed.*Could not resolve to a node with the global id of 'UHVsbFJlcXVlc3Q6MQ'/s,
+    );
+    const raw = await statusOf(
+      // octokit.graphql finds /api/graphql from a GHES base URL by itself; a plain request needs it spelled out.
+      octokit.request("POST /graphql", {
+        baseUrl: `${fake.url}/api`,
+        query: "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
+        variables: { id: "UHVsbFJlcXVlc3Q6MQ" },
+      }),
+    );
+    expect(raw).toEqual({
+      status: 200,
+      data: {
+        data: { markPullRequestReadyForReview: null },
+        errors: [
+          {
+            type: "NOT_FOUND",
+            path: ["markPullRequestReadyForReview"],
+            locations: [{ line: 1, column: 22 }],
+            message: "Could not resolve to a node with the global id of 'UHVsbFJlcXVlc3Q6MQ'",
+          },
+        ],
+      },
+    });
+
+    const app = await probot.auth();
+    const { data: scoped } = await app.rest.apps.createInstallationAccessToken({ installation_id: fake.installationId, permissions: { contents: "write" } });
+    const contentsOnly = createOctokitGitHubPort(
+      new ProbotOctokit({ baseUrl: fake.apiUrl, auth: { token: scoped.token }, log: quiet, retry: { enabled: false }, throttle: { enabled: false } }),
+      { owner: "acme", repo: "notes" },
+    );
+    await expect(contentsOnly.setPullRequestDraft(read, false)).rejects.toThrow(/Resource not accessible by integration/);
+    expect(pull.draft).toBe(true);
+  });
+
+  it("answers any other query with a GraphQL error and records it as unhandled", async () => {
+    const octokit = await probot.auth(fake.installationId);
+    const before = fake.unhandledRequests().length;
+    await expect(octokit.graphql("query { viewer { login } }")).rejects.toThrow(/answers only convertPullRequestToDraft and markPullRequestReadyForReview: a query operation/);
+    await expect(octokit.graphql('mutation { addComment(input: { subjectId: "x", body: "hi" }) { clientMutationId } }')).rejects.toThrow(
+      /the mutation addComment/,
+    );
+    const unhandled = fake.unhandledRequests().slice(before);
+    expect(unhandled.map((r) => [r.method, r.path, r.status])).toEqual([
+      ["POST", "/api/graphql", 200],
+      ["POST", "/api/graphql", 200],
+    ]);
+  });
+
+  it("refuses GraphQL without an installation token, and fails a mutation on request", async () => {
+    const anonymous = new Octokit({ baseUrl: fake.apiUrl, log: quiet });
+    const refused = await statusOf(anonymous.request("POST /graphql", { baseUrl: `${fake.url}/api`, query: "mutation { x }" }));
+    expect(refused).toMatchObject({ status: 401, data: { message: "This endpoint requires you to be authenticated." } });
+
+    const pull = await fake.addPullRequest({ owner: "acme", repo: "notes", title: "Failing", head: `${NOTES_BRANCH}-3`, draft: true });
+    const port = createOctokitGitHubPort(await probot.auth(fake.installationId), { owner: "acme", repo: "notes" });
+    const read = await port.getPullRequest(pull.number);
+    fake.failNext({ route: graphqlRoute("markPullRequestReadyForReview"), status: 502 });
+    await expect(port.setPullRequestDraft(read, false)).rejects.toMatchObject({ name: "GitHubAPIError", status: 502 });
+    expect(pull.draft).toBe(true);
+    await port.setPullRequestDraft(read, false);
+    expect(pull.draft).toBe(false);
   });
 });
 

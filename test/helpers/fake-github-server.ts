@@ -25,16 +25,19 @@ import type {
 } from "./fake-github-state.js";
 import { FakeGitHubState, REACTION_CONTENTS } from "./fake-github-state.js";
 import { GitHubShapes } from "./fake-github-shapes.js";
+import { recognizeGraphql } from "./fake-github-graphql.js";
 import { startGitHttpServer } from "./git-http-server.js";
 import type { GitHttpServer, GitHttpServerOptions } from "./git-http-server.js";
 
 export * from "./fake-github-state.js";
 export * from "./fake-github-webhooks.js";
 export type { GitHubShapes } from "./fake-github-shapes.js";
+export { DRAFT_MUTATIONS, graphqlRoute } from "./fake-github-graphql.js";
 
 /*
  * A fake GitHub Enterprise Server on loopback: the REST API under `/api/v3`
- * in GitHub's response shapes, installation-token auth, and git smart HTTP
+ * in GitHub's response shapes, the two GraphQL mutations planwright uses at
+ * `/api/graphql`, installation-token auth, and git smart HTTP
  * under `/<owner>/<repo>.git/` (credentials checked here, git itself served by
  * test/helpers/git-http-server.ts or any handler passed in). The real
  * planwright server runs against it with `GHE_HOST=<host> GHE_PROTOCOL=http`,
@@ -68,7 +71,10 @@ export interface StartFakeGitHubOptions {
 
 /** Makes a request matching `route` fail, as GitHub sometimes does. */
 export interface Failure {
-  /** A route template as recorded in `RecordedRequest.route`, e.g. `POST /repos/{owner}/{repo}/issues/{issue_number}/comments`. */
+  /**
+   * A route template as recorded in `RecordedRequest.route`, e.g. `POST /repos/{owner}/{repo}/issues/{issue_number}/comments`
+   * or `GRAPHQL convertPullRequestToDraft` (GraphQL reports most errors with HTTP 200 and an `errors` body).
+   */
   route: string;
   status: number;
   /** How many matching requests fail; default 1. */
@@ -117,6 +123,7 @@ export interface FakeGitHub {
 }
 
 const API_PREFIX = "/api/v3";
+const GRAPHQL_PATH = "/api/graphql";
 const DOCS = "https://docs.github.com/enterprise-server@3.17/rest";
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -303,7 +310,8 @@ export async function startFakeGitHub(options: StartFakeGitHubOptions = {}): Pro
     tokenTtlMs: options.tokenTtlMs ?? 60 * 60 * 1000,
   });
   state = fakeState;
-  const routes = buildRoutes(fakeState, new GitHubShapes(fakeState));
+  const shapes = new GitHubShapes(fakeState);
+  const routes = buildRoutes(fakeState, shapes);
 
   async function handle(st: FakeGitHubState, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestUrl = new URL(req.url ?? "/", url);
@@ -327,6 +335,11 @@ export async function startFakeGitHub(options: StartFakeGitHubOptions = {}): Pro
     if (gitPath && !requestUrl.pathname.startsWith(`${API_PREFIX}/`)) {
       record.git = true;
       await serveGit(st, req, res, requestUrl, credentials, record, decodeURIComponent(gitPath[1] ?? ""), decodeURIComponent(gitPath[2] ?? ""));
+      return;
+    }
+
+    if (requestUrl.pathname === GRAPHQL_PATH) {
+      await serveGraphql(st, req, res, method, credentials, record);
       return;
     }
 
@@ -370,6 +383,52 @@ export async function startFakeGitHub(options: StartFakeGitHubOptions = {}): Pro
       return;
     }
     send(res, record, await route.handle(ctx));
+  }
+
+  async function serveGraphql(
+    st: FakeGitHubState,
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    credentials: Credentials,
+    record: RecordedRequest,
+  ): Promise<void> {
+    const raw = await readBody(req);
+    if (method !== "POST") {
+      send(res, record, notFound());
+      return;
+    }
+    let body: unknown;
+    try {
+      body = raw.length > 0 ? JSON.parse(raw.toString("utf8")) : undefined;
+    } catch {
+      send(res, record, githubError(400, "Problems parsing JSON"));
+      return;
+    }
+    record.body = body;
+    const recognized = recognizeGraphql(st, shapes, body);
+    record.route = recognized.route;
+    // GraphQL has no app-level (JWT) operations planwright uses: only installation tokens get through.
+    if (credentials.kind === "none") {
+      send(res, record, {
+        status: 401,
+        json: { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" },
+      });
+      return;
+    }
+    const token = credentials.kind === "token" ? st.findToken(credentials.value) : undefined;
+    if (!token || !st.isLive(token)) {
+      send(res, record, badCredentials());
+      return;
+    }
+    token.uses += 1;
+    const failure = failures.find((f) => f.route === record.route && f.times > 0);
+    if (failure) {
+      failure.times -= 1;
+      send(res, record, json(failure.status, failure.body));
+      return;
+    }
+    send(res, record, recognized.answer(token));
   }
 
   function authorize(st: FakeGitHubState, route: Route, credentials: Credentials, ctx: Context): Reply | undefined {

@@ -411,6 +411,11 @@ export class GitHubShapes {
     };
   }
 
+  /** REST's `node_id`, which GraphQL takes as the pull request's `id`. */
+  pullRequestNodeId(pull: FakePullRequest): string {
+    return nodeId("PullRequest", pull.id);
+  }
+
   /** Head and base carry live shas: pass what the branches point at now. */
   pullRequestSimple(repository: FakeRepository, pull: FakePullRequest): PullRequestSimpleJson {
     const apiPull = `${this.api}/repos/${repository.fullName}/pulls/${pull.number}`;
@@ -420,7 +425,7 @@ export class GitHubShapes {
     return {
       url: apiPull,
       id: pull.id,
-      node_id: nodeId("PullRequest", pull.id),
+      node_id: this.pullRequestNodeId(pull),
       html_url: pull.htmlUrl,
       diff_url: `${pull.htmlUrl}.diff`,
       patch_url: `${pull.htmlUrl}.patch`,

@@ -188,7 +188,7 @@ export type AuthKind = "jwt" | "token" | "basic" | "none" | "invalid";
 export interface RecordedRequest {
   at: number;
   method: string;
-  /** Path below the API prefix (`/repos/o/r/issues/1`), or the git path for git requests. */
+  /** Path below the API prefix (`/repos/o/r/issues/1`), `/api/graphql`, or the git path for git requests. */
   path: string;
   query: Record<string, string>;
   /** Parsed JSON body; undefined when there was none. */
@@ -196,7 +196,7 @@ export interface RecordedRequest {
   auth: AuthKind;
   /** The installation token presented, when there was one. */
   token: string | undefined;
-  /** The route template that answered (`POST /repos/{owner}/{repo}/pulls`); undefined when none did. */
+  /** The route template that answered (`POST /repos/{owner}/{repo}/pulls`, `GRAPHQL convertPullRequestToDraft`); undefined when none did. */
   route: string | undefined;
   status: number;
   git: boolean;

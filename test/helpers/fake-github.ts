@@ -34,6 +34,8 @@ export class FakeGitHub implements GitHubPort {
   pullFiles = new Map<number, ChangedFile[]>();
   replies: Array<{ pullNumber: number; commentId: number; body: string }> = [];
   reviewRequests: Array<{ pullNumber: number; logins: string[] }> = [];
+  /** Every draft change asked for, in order, whether or not it changed anything. */
+  draftChanges: Array<{ pullNumber: number; draft: boolean }> = [];
   /** Make the next calls of a method fail, as GitHub sometimes does. */
   failing = new Set<keyof GitHubPort>();
   private nextId = 1000;
@@ -115,6 +117,7 @@ export class FakeGitHub implements GitHubPort {
     const number = 100 + this.pulls.length;
     const pull: PullRequest = {
       number,
+      nodeId: `PR_fake${number}`,
       url: `https://github.com/o/r/pull/${number}`,
       state: "open",
       merged: false,
@@ -135,6 +138,17 @@ export class FakeGitHub implements GitHubPort {
     const pull = this.pulls.find((p) => p.number === number);
     if (!pull) throw Object.assign(new Error("Not Found"), { status: 404 });
     Object.assign(pull, change);
+  }
+
+  async setPullRequestDraft(pullRequest: Pick<PullRequest, "number" | "nodeId">, draft: boolean): Promise<void> {
+    this.check("setPullRequestDraft");
+    // GraphQL knows the pull request only by its node id; a stale or made-up one must not find it.
+    const pull = this.pulls.find((p) => p.nodeId === pullRequest.nodeId);
+    if (!pull || pull.number !== pullRequest.number) {
+      throw new Error(`Could not resolve to a node with the global id of '${pullRequest.nodeId}'`);
+    }
+    this.draftChanges.push({ pullNumber: pull.number, draft });
+    pull.draft = draft;
   }
 
   async addLabels(number: number, labels: readonly string[]): Promise<void> {

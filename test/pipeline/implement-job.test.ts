@@ -36,6 +36,7 @@ interface World {
   github: FakeGitHub;
   queue: SqliteJobQueue;
   model: ScriptedModel | undefined;
+  warnings: Array<{ obj: object; msg: string | undefined }>;
   cleanup: string[];
 }
 let w: World;
@@ -48,7 +49,7 @@ beforeEach(async () => {
   const data = await mkdtemp(path.join(os.tmpdir(), "pw-pipeline-data-"));
   const github = new FakeGitHub();
   github.issues.set(12, { number: 12, title: "Add a health check", body: "Make health.js report ok.", state: "open", author: "octocat", isPullRequest: false });
-  w = { origin, data, github, queue: new SqliteJobQueue({ path: ":memory:" }), model: undefined, cleanup: [source, holder, data] };
+  w = { origin, data, github, queue: new SqliteJobQueue({ path: ":memory:" }), model: undefined, warnings: [], cleanup: [source, holder, data] };
 });
 
 afterEach(async () => {
@@ -87,7 +88,7 @@ async function runJob(
     dataDir: w.data,
     redact: createRedactor([TOKEN]),
     botIdentity: async () => ({ name: "planwright[bot]", email: "1+planwright[bot]@users.noreply.github.com" }),
-    log: { info: () => undefined, warn: () => undefined },
+    log: { info: () => undefined, warn: (obj, msg) => void w.warnings.push({ obj, msg }) },
     progressIntervalMs: 0,
   });
   const outcome = await runner(job, { signal });
@@ -358,5 +359,115 @@ describe("revising planwright's pull request", () => {
     expect(trackingOf(job)).toMatch(/stopped by @alice/);
     // The edit made before the stop is kept on the branch.
     expect(await git(w.origin, "show", "planwright/issue-12-add-a-health-check:health.js")).toBe("exports.ok = true;");
+  });
+});
+
+describe("the draft state of a pull request planwright publishes to again", () => {
+  const pullRequest = (overrides: Partial<RepoConfig["pull_request"]> = {}): Partial<RepoConfig> => ({
+    pull_request: { ...defaultRepoConfig().pull_request, ...overrides },
+  });
+  /** Breaks health.js on every turn the agent gets, fix rounds included. */
+  const breakHealth: Script = (_r, index) =>
+    index % 2 === 0 ? toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = 0;\n" } }]) : textReply(SAMPLE_REPORT);
+  const repairHealth: Script = (_r, index) =>
+    index === 0 ? toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = true;\n" } }]) : textReply(SAMPLE_REPORT);
+  const revise = (pr: number, instructions: string): Partial<Job["spec"]> => ({
+    kind: "revise",
+    pullRequestNumber: pr,
+    issueNumber: 12,
+    source: "pr_comment",
+    instructions,
+  });
+
+  it("converts a ready pull request to a draft when an iteration's tests fail, and marks it ready when a later one passes", async () => {
+    await runJob(fixHealth);
+    const pull = w.github.pulls[0]!;
+    expect(pull.draft).toBe(false);
+
+    const failing = await runJob(breakHealth, {}, revise(pull.number, "make ok a number"));
+    expect(failing.outcome.state).toBe("failed");
+    expect(pull.draft).toBe(true);
+    expect(pull.body).toMatch(/## Iteration 2[\s\S]*❌ `npm test` failed/);
+    expect(tracking(failing.job)).toMatch(/the pull request is a draft/);
+
+    const passing = await runJob(repairHealth, {}, revise(pull.number, "put ok back to true"));
+    expect(passing.outcome).toMatchObject({ state: "succeeded", message: expect.stringContaining("marked it ready for review") });
+    expect(pull.draft).toBe(false);
+    expect(pull.body).toContain("## Iteration 3");
+    expect(w.github.draftChanges).toEqual([
+      { pullNumber: pull.number, draft: true },
+      { pullNumber: pull.number, draft: false },
+    ]);
+    expect(w.warnings).toEqual([]);
+  });
+
+  it("marks a pull request opened as a draft for failing tests ready once a re-run on the issue passes", async () => {
+    const first = await runJob(breakHealth);
+    expect(first.outcome.state).toBe("failed");
+    const pull = w.github.pulls[0]!;
+    expect(pull.draft).toBe(true);
+
+    const again = await runJob(repairHealth, {}, { instructions: "the tests must pass" });
+    expect(again.outcome.state).toBe("succeeded");
+    expect(w.github.pulls).toHaveLength(1);
+    expect(pull.draft).toBe(false);
+    expect(w.github.draftChanges).toEqual([{ pullNumber: pull.number, draft: false }]);
+  });
+
+  it("leaves a passing iteration's pull request alone when it is already ready", async () => {
+    await runJob(fixHealth);
+    const pull = w.github.pulls[0]!;
+    const { outcome } = await runJob(repairHealth, {}, revise(pull.number, "keep it green"));
+    expect(outcome.state).toBe("succeeded");
+    expect(pull.draft).toBe(false);
+    expect(w.github.draftChanges).toEqual([]);
+  });
+
+  it("never marks a pull request ready when the repository asks for drafts", async () => {
+    const config = pullRequest({ draft: true });
+    await runJob(fixHealth, config);
+    const pull = w.github.pulls[0]!;
+    expect(pull.draft).toBe(true);
+
+    expect((await runJob(breakHealth, config, revise(pull.number, "break it"))).outcome.state).toBe("failed");
+    const { outcome } = await runJob(repairHealth, config, revise(pull.number, "fix it"));
+    expect(outcome.state).toBe("succeeded");
+    expect(outcome.message).not.toContain("ready for review");
+    expect(pull.draft).toBe(true);
+    expect(w.github.draftChanges).toEqual([]);
+  });
+
+  it("still succeeds when GitHub refuses to mark the pull request ready, and says it is still a draft", async () => {
+    await runJob(breakHealth);
+    const pull = w.github.pulls[0]!;
+    w.github.failing.add("setPullRequestDraft");
+
+    const { outcome, job } = await runJob(repairHealth, {}, revise(pull.number, "make the tests pass"));
+    expect(outcome.state).toBe("succeeded");
+    expect(outcome.message).toMatch(/still a draft: planwright could not mark the pull request ready for review \(.*Bad Gateway\)/);
+    expect(pull.draft).toBe(true);
+    expect(pull.body).toContain("## Iteration 2");
+    const comment = tracking(job);
+    expect(comment).toMatch(/planwright finished/);
+    expect(comment).toMatch(/Mark it ready for review yourself/);
+    expect(w.warnings).toEqual([
+      { obj: expect.objectContaining({ jobId: job.id, pullRequest: pull.number }), msg: "could not mark the pull request ready for review" },
+    ]);
+  });
+
+  it("does not claim the pull request is a draft when converting it failed", async () => {
+    await runJob(fixHealth);
+    const pull = w.github.pulls[0]!;
+    w.github.failing.add("setPullRequestDraft");
+
+    const { outcome, job } = await runJob(breakHealth, {}, revise(pull.number, "make ok a number"));
+    expect(outcome.state).toBe("failed");
+    expect(pull.draft).toBe(false);
+    const comment = tracking(job);
+    expect(comment).toMatch(/❌ `npm test` failed|test run failed/);
+    expect(comment).toMatch(/planwright could not convert the pull request to a draft \(.*Bad Gateway\)/);
+    expect(comment).not.toMatch(/the pull request is a draft/);
+    expect(comment).toMatch(/review the pull request, then comment/);
+    expect(w.warnings.map((x) => x.msg)).toEqual(["could not convert the pull request to a draft"]);
   });
 });
