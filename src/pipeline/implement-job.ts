@@ -127,6 +127,19 @@ export function createImplementRunner(deps: PipelineDependencies) {
         runId: job.id,
         signal,
       });
+      if (checkout.emptyRepository) {
+        // A pull request needs a base branch, and an empty repository has none:
+        // say so now rather than after the agent spent a run's worth of tokens.
+        const base = spec.repository.defaultBranch;
+        const reason = `${spec.repository.fullName} has no commits yet, so there is no \`${base}\` branch to open a pull request against.`;
+        await update({
+          status: "failed",
+          phase: "checkout",
+          reason,
+          nextStep: `push a first commit to \`${base}\` (a README is enough), then comment \`/${spec.command}\` here again.`,
+        });
+        return { state: "failed", message: reason };
+      }
       const commands = await resolveCommands(spec.config.commands, checkout.path);
       const task =
         pullRequest && feedback

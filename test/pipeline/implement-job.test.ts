@@ -215,6 +215,21 @@ describe("the implement pipeline", () => {
     expect(tracking(job)).toMatch(/HTTP 529: the model is overloaded/);
   });
 
+  it("stops before the agent in an empty repository, saying to push a first commit", async () => {
+    const holder = await mkdtemp(path.join(os.tmpdir(), "pw-empty-origin-"));
+    w.cleanup.push(holder);
+    w.origin = path.join(holder, "empty.git");
+    await git(holder, "init", "-q", "--bare", "-b", "main", w.origin);
+
+    const { outcome, job } = await runJob(fixHealth);
+
+    expect(outcome).toEqual({ state: "failed", message: "octo-org/widgets has no commits yet, so there is no `main` branch to open a pull request against." });
+    expect(w.model?.requests ?? []).toHaveLength(0);
+    expect(w.github.pulls).toHaveLength(0);
+    expect(tracking(job)).toContain("push a first commit to `main` (a README is enough), then comment `/backend` here again.");
+    expect((await git(holder, "--git-dir", w.origin, "for-each-ref")).trim()).toBe("");
+  });
+
   it("keeps the installation token out of the repository and the agent's view", async () => {
     await runJob((_r, index) =>
       index === 0
