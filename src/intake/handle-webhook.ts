@@ -44,7 +44,7 @@ export interface IntakeDependencies {
   onCancelRequested?: (job: Job) => void;
   log: Pick<Logger, "info" | "warn" | "debug" | "error">;
   now?: () => number;
-  /** How long the webhook answer may wait for the 👀 and the tracking comment (default 5 s). */
+  /** How long the webhook answer may wait for the 👀 and the tracking comment (default 1 s). */
   acknowledgeBudgetMs?: number;
   /** Skips issue events the repository's last-read config rules out, without reading it again. */
   triggerHints?: TriggerHintsCache;
@@ -282,11 +282,15 @@ async function enqueue(
     // Workers are woken only now, so the first thing they do is edit this comment rather than race it.
     deps.onEnqueued?.(result.job);
   })();
-  // Probot spaces writes to one installation about a second apart; when a worker's edits queue
-  // ahead, the answer to GitHub must not wait for them past its 10 s limit.
+  // Waiting buys nothing but order when GitHub is quick (the usual case: both
+  // calls in well under a second). When Probot's write throttle has workers'
+  // edits queued ahead (it spaces writes to one installation about a second
+  // apart, comments three), the answer goes without them: the job is already
+  // durable, the acknowledgement follows, and a slow answer only brings a
+  // delivery closer to GitHub's 10 s limit and shows as slow in its log.
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, deps.acknowledgeBudgetMs ?? 5_000);
+    timer = setTimeout(resolve, deps.acknowledgeBudgetMs ?? 1_000);
   });
   await Promise.race([acknowledge, budget]);
   clearTimeout(timer);
