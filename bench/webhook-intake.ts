@@ -10,6 +10,11 @@
  * installation; the answer waits for them at most 5 s). Each request's
  * latency is measured by the client, from sending to the end of the answer.
  *
+ * Each delivery goes to planwright and to the bare app at the same moment
+ * (which of the two is sent first alternates), so both answer under the same
+ * machine load, second by second; every rate step is repeated ROUNDS times and
+ * the ratio reported per round and pooled.
+ *
  * Two planwright layouts, one after the other (bare Probot is measured again
  * alongside each): "single", one process running webhooks and 2 workers on
  * the SQLite queue; "split", a webhook-only server (PLANWRIGHT_CONCURRENCY=0,
@@ -19,7 +24,7 @@
  * the environment: it refuses to start if such keys exist, and deletes them
  * after its run.
  *
- *   npx tsx bench/webhook-intake.ts   (RATES=5,20,50 SECONDS=5 LAYOUTS=single,split by default)
+ *   npx tsx bench/webhook-intake.ts   (RATES=5,20,50 SECONDS=10 ROUNDS=3 LAYOUTS=single,split by default)
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -45,7 +50,8 @@ const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SECRET = "bench-secret-value";
 const RATES = (process.env.RATES ?? "5,20,50").split(",").map(Number);
-const SECONDS = Number(process.env.SECONDS ?? 5);
+const SECONDS = Number(process.env.SECONDS ?? 10);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const TRIGGER_EVERY = 20;
 const MODEL_TURN_MS = 2000;
 
@@ -124,6 +130,30 @@ async function load(url: string, list: Delivery[], rate: number): Promise<Sample
   return Promise.all(pending);
 }
 
+/**
+ * Open loop, both targets at once: delivery i leaves for planwright and for the
+ * bare app at i/rate seconds, the order alternating, so neither is measured on
+ * a quieter second than the other.
+ */
+async function loadPaired(urls: { planwright: string; bare: string }, list: Delivery[], rate: number): Promise<{ planwright: Sample[]; bare: Sample[] }> {
+  const t0 = performance.now();
+  const pw: Promise<Sample>[] = [];
+  const ba: Promise<Sample>[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (i % 2 === 0) {
+      pw.push(deliver(urls.planwright, list[i]!));
+      ba.push(deliver(urls.bare, list[i]!));
+    } else {
+      ba.push(deliver(urls.bare, list[i]!));
+      pw.push(deliver(urls.planwright, list[i]!));
+    }
+  }
+  return { planwright: await Promise.all(pw), bare: await Promise.all(ba) };
+}
+
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -136,6 +166,7 @@ function fmt(ms: number): string {
 
 interface Step {
   rate: number;
+  round: number;
   planwright: Sample[];
   bare: Sample[];
 }
@@ -202,7 +233,7 @@ async function main(): Promise<void> {
   const phases: Phase[] = [];
   try {
     console.log(
-      `webhook intake latency · ${LAYOUTS.join(" then ")} · ${RATES.join("/")} req/s × ${SECONDS} s, 1 in ${TRIGGER_EVERY} a /backend trigger · model turns ${MODEL_TURN_MS} ms, 2 workers · ` +
+      `webhook intake latency · ${LAYOUTS.join(" then ")} · ${RATES.join("/")} req/s × ${SECONDS} s × ${ROUNDS} rounds, paired sends, 1 in ${TRIGGER_EVERY} a /backend trigger · model turns ${MODEL_TURN_MS} ms, 2 workers · ` +
         `${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} CPUs · node ${process.version} · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
     );
     if (redis) {
@@ -257,13 +288,14 @@ async function main(): Promise<void> {
         );
 
         const steps: Step[] = [];
-        for (const rate of RATES) {
-          const list = await deliveries(fake, rate * SECONDS, chatter.number);
-          const planwright = await load(server.webhookUrl, list, rate);
-          const baseline = await load(bare.webhookUrl, list, rate);
-          steps.push({ rate, planwright, bare: baseline });
-          const bad = [...planwright, ...baseline].filter((s) => s.status >= 300);
-          if (bad.length > 0) throw new Error(`${bad.length} deliveries at ${rate} req/s (${layout}) were answered with ${[...new Set(bad.map((s) => s.status))].join(", ")}`);
+        for (let round = 1; round <= ROUNDS; round++) {
+          for (const rate of RATES) {
+            const list = await deliveries(fake, rate * SECONDS, chatter.number);
+            const { planwright, bare: baseline } = await loadPaired({ planwright: server.webhookUrl, bare: bare.webhookUrl }, list, rate);
+            steps.push({ rate, round, planwright, bare: baseline });
+            const bad = [...planwright, ...baseline].filter((s) => s.status >= 300);
+            if (bad.length > 0) throw new Error(`${bad.length} deliveries at ${rate} req/s (${layout}) were answered with ${[...new Set(bad.map((s) => s.status))].join(", ")}`);
+          }
         }
         phases.push({ layout, steps, jobsStarted: firstTurns() - jobsBefore });
       } finally {
@@ -289,10 +321,11 @@ async function main(): Promise<void> {
     console.log(`${LAYOUT_NAMES[layout]}; jobs that reached the model while measured: ${jobsStarted}`);
     console.log(`                         |  planwright ${layout.padEnd(6)}  |    bare Probot      |  planwright / bare`);
     console.log(" rate    kind        n   |    p50 ms   p99 ms  |    p50 ms   p99 ms  |    p50      p99");
-    for (const { rate, planwright, bare: baseline } of steps) {
+    for (const rate of RATES) {
+      const atRate = steps.filter((s) => s.rate === rate);
       for (const trigger of [false, true]) {
-        const pw = planwright.filter((s) => s.trigger === trigger).map((s) => s.ms);
-        const ba = baseline.filter((s) => s.trigger === trigger).map((s) => s.ms);
+        const pw = atRate.flatMap((s) => s.planwright).filter((s) => s.trigger === trigger).map((s) => s.ms);
+        const ba = atRate.flatMap((s) => s.bare).filter((s) => s.trigger === trigger).map((s) => s.ms);
         const [p50a, p99a, p50b, p99b] = [percentile(pw, 50), percentile(pw, 99), percentile(ba, 50), percentile(ba, 99)];
         console.log(
           ` ${`${rate}/s`.padEnd(7)} ${(trigger ? "trigger" : "comment").padEnd(9)} ${String(pw.length).padStart(4)}   |` +
@@ -307,9 +340,14 @@ async function main(): Promise<void> {
   for (const { layout, steps } of phases) {
     const pw = comments(steps.flatMap((s) => s.planwright));
     const ba = comments(steps.flatMap((s) => s.bare));
+    const perRound = Array.from({ length: ROUNDS }, (_, i) => {
+      const inRound = steps.filter((s) => s.round === i + 1);
+      return percentile(comments(inRound.flatMap((s) => s.planwright)), 99) / percentile(comments(inRound.flatMap((s) => s.bare)), 99);
+    });
     console.log(
       `  ${layout.padEnd(6)} p50 ${fmt(percentile(pw, 50))} ms vs bare ${fmt(percentile(ba, 50))} ms → ${(percentile(pw, 50) / percentile(ba, 50)).toFixed(2)}x · ` +
-        `p99 ${fmt(percentile(pw, 99))} ms vs bare ${fmt(percentile(ba, 99))} ms → ${(percentile(pw, 99) / percentile(ba, 99)).toFixed(2)}x (n ${pw.length})`,
+        `p99 ${fmt(percentile(pw, 99))} ms vs bare ${fmt(percentile(ba, 99))} ms → ${(percentile(pw, 99) / percentile(ba, 99)).toFixed(2)}x (n ${pw.length}) · ` +
+        `p99 ratio per round ${perRound.map((r) => `${r.toFixed(2)}x`).join(", ")}`,
     );
   }
 }
