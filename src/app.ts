@@ -18,6 +18,7 @@ import { createPipelineRunner } from "./worker/create-pipeline-runner.js";
 import { createHealthHandler } from "./http/health-routes.js";
 import { createMetrics, jobCounterFor } from "./metrics/metrics.js";
 import { startJobPruning } from "./queue/job-pruning.js";
+import { transcriptsDir } from "./pipeline/prune-transcripts.js";
 import { TriggerHintsCache } from "./intake/trigger-hints-cache.js";
 import type { Metrics } from "./metrics/metrics.js";
 
@@ -133,7 +134,9 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
     // With Redis, enqueues and stop requests from other processes wake this pool at once.
     const stopForwarding = pool ? forwardQueueEvents(queue, pool) : () => undefined;
     // Where workers run; a webhook-only server leaves it to them.
-    const pruning = pool ? startJobPruning({ queue, retentionMs: env.jobRetentionMs, log: app.log.child({ name: "queue" }) }) : undefined;
+    const pruning = pool
+      ? startJobPruning({ queue, retentionMs: env.jobRetentionMs, transcriptsDir: transcriptsDir(env.dataDir), log: app.log.child({ name: "queue" }) })
+      : undefined;
 
     const triggerHints = new TriggerHintsCache();
     // Only to notice config and agent-definition changes; see TriggerHintsCache.

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { transcriptsDir } from "../pipeline/prune-transcripts.js";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { createAnthropicModelClient } from "../agent/model-client.js";
@@ -143,7 +144,7 @@ async function run(values: RunValues, io: CliIO): Promise<number> {
   const worktree = await createLocalWorktree(repo, branch, path.join(env.dataDir, "worktrees"));
   const home = await mkdtemp(path.join(os.tmpdir(), "planwright-home-"));
   const redact = createRedactor([apiKey ?? ""].filter((s) => s.length >= 8));
-  const transcriptPath = path.join(env.dataDir, "transcripts", `${runId}.jsonl`);
+  const transcriptPath = path.join(transcriptsDir(env.dataDir), `${runId}.jsonl`);
   const transcript = createJsonlTranscript(transcriptPath, runId, redact);
   const progress = (line: string) => io.stderr(`${redact(line)}\n`);
 

@@ -13,6 +13,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { createQueue, sqliteQueuePath } from "../queue/create-queue.js";
 import type { CreatedQueue } from "../queue/create-queue.js";
 import type { JobQueue } from "../queue/job-queue.js";
+import { transcriptsDir } from "../pipeline/prune-transcripts.js";
 import { startJobPruning } from "../queue/job-pruning.js";
 import { forwardQueueEvents } from "../queue/redis-queue-events.js";
 import { redactRedisUrl } from "../queue/redis-url.js";
@@ -202,7 +203,7 @@ async function runWorkers(
   }
 
   const stopForwarding = forwardQueueEvents(queue, pool);
-  const pruning = startJobPruning({ queue, retentionMs: env.jobRetentionMs, log });
+  const pruning = startJobPruning({ queue, retentionMs: env.jobRetentionMs, transcriptsDir: transcriptsDir(env.dataDir), log });
   pool.start();
   io.stdout(`${summary(env, queue, pool, options.graceMs, deps.redisPrefix, health)}\n`);
 

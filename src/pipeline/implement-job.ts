@@ -27,6 +27,7 @@ import { createPhaseClock, errorKindOf } from "../metrics/metrics.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { publishPullRequest } from "./publish-pull-request.js";
 import { syncDraft, wantedDraft } from "./sync-draft.js";
+import { transcriptsDir } from "./prune-transcripts.js";
 import type { DraftSync } from "./sync-draft.js";
 
 export interface PipelineDependencies {
@@ -63,7 +64,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
     const tracking = new TrackingPublisher(github, deps.queue, job, now);
     const spec = job.spec;
     const token = deps.tokenFor(job);
-    const transcriptPath = path.join(deps.dataDir, "transcripts", `${job.id}.jsonl`);
+    const transcriptPath = path.join(transcriptsDir(deps.dataDir), `${job.id}.jsonl`);
     const transcript = createJsonlTranscript(transcriptPath, job.id, deps.redact);
     let phase: Phase = "checkout";
     let checkout: Checkout | undefined;

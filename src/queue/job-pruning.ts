@@ -1,3 +1,4 @@
+import { pruneTranscripts } from "../pipeline/prune-transcripts.js";
 import type { JobQueue } from "./job-queue.js";
 import type { PoolLogFn } from "./worker-pool.js";
 
@@ -11,6 +12,8 @@ export interface JobPruningOptions {
   firstPassAfterMs?: number;
   /** Jobs deleted per `prune` call; smaller batches let other writers in between. Default 500. */
   batchSize?: number;
+  /** Where this process writes run transcripts; those older than the retention period go too. */
+  transcriptsDir?: string;
   now?: () => number;
   log?: { info: PoolLogFn; warn: PoolLogFn };
 }
@@ -18,14 +21,17 @@ export interface JobPruningOptions {
 export interface JobPruning {
   /** One pass now (tests, and the first pass after start); resolves to how many jobs it deleted. */
   runOnce(): Promise<number>;
+  /** Transcripts deleted by the passes so far. */
+  readonly transcriptsDeleted: number;
   /** Stops the timer and waits for a pass under way. */
   stop(): Promise<void>;
 }
 
 /**
- * Deletes finished jobs once they are older than the retention period, on a
- * timer, so neither queue grows without bound. Every process with workers runs
- * it; two passes at once are harmless (each deletion is its own atomic step).
+ * Deletes finished jobs, and the run transcripts this process wrote, once they
+ * are older than the retention period, on a timer, so neither the queue nor a
+ * worker's disk grows without bound. Every process with workers runs it; two
+ * passes at once are harmless (each deletion is its own atomic step).
  */
 export function startJobPruning(options: JobPruningOptions): JobPruning {
   const now = options.now ?? Date.now;
@@ -34,6 +40,7 @@ export function startJobPruning(options: JobPruningOptions): JobPruning {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let pass: Promise<number> = Promise.resolve(0);
+  let transcriptsDeleted = 0;
 
   const runPass = async (): Promise<number> => {
     const cutoff = now() - options.retentionMs;
@@ -45,7 +52,11 @@ export function startJobPruning(options: JobPruningOptions): JobPruning {
       // Between batches, so webhooks and claims get the store.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (total > 0) options.log?.info({ deleted: total, cutoff }, "deleted finished jobs past the retention period");
+    const transcripts = options.transcriptsDir && !stopped ? await pruneTranscripts(options.transcriptsDir, cutoff) : 0;
+    transcriptsDeleted += transcripts;
+    if (total > 0 || transcripts > 0) {
+      options.log?.info({ deleted: total, transcripts, cutoff }, "deleted finished jobs and transcripts past the retention period");
+    }
     return total;
   };
 
@@ -71,6 +82,9 @@ export function startJobPruning(options: JobPruningOptions): JobPruning {
 
   return {
     runOnce,
+    get transcriptsDeleted() {
+      return transcriptsDeleted;
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);
