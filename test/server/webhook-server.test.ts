@@ -150,6 +150,60 @@ describe("the webhook server", () => {
     expect(outcomes.at(-1)?.status).toBe("ignored");
   });
 
+  it("skips a non-agent label from the config it read last, until a push changes the config", async () => {
+    const send = async (event: string, payload: object): Promise<number> => {
+      const body = JSON.stringify({ ...payload, installation: { id: 77, node_id: "x" } });
+      const response = await post(body, {
+        "x-github-event": event,
+        "x-github-delivery": crypto.randomUUID(),
+        "x-hub-signature-256": signWebhook(SECRET, body),
+      });
+      return response.status;
+    };
+    const bugLabel = () => {
+      const payload = examplePayload("issues", "labeled");
+      payload.label = { ...payload.label!, name: "bug" };
+      return payload;
+    };
+    const configPush = () => {
+      const payload = examplePayload("push");
+      payload.ref = `refs/heads/${payload.repository.default_branch}`;
+      payload.commits = [{ ...(payload.head_commit ?? {}), added: [], removed: [], modified: [".github/planwright.yml"] } as never];
+      return payload;
+    };
+    // Only the reads a config lookup makes; the app token and slug may already be cached.
+    const configReads = () =>
+      nock(API)
+        .post("/app/installations/77/access_tokens")
+        .optionally()
+        .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" })
+        .get("/app")
+        .optionally()
+        .reply(200, { id: 123, slug: "planwright" })
+        .get(`${REPO}/contents/.github%2Fplanwright.yml`)
+        .reply(404, {})
+        .get("/repos/Codertocat/.github/contents/.github%2Fplanwright.yml")
+        .reply(404, {})
+        .get(`${REPO}/contents/.claude%2Fagents`)
+        .reply(404, {});
+
+    expect(await send("push", configPush())).toBe(200); // whatever earlier tests left cached is gone
+    const first = configReads();
+    expect(await send("issues", bugLabel())).toBe(200);
+    expect(first.isDone()).toBe(true);
+    expect(outcomes.at(-1)).toEqual({ status: "ignored", reason: 'label "bug" is not an agent label' });
+
+    // No interceptors now: a GitHub call would fail the delivery.
+    expect(await send("issues", bugLabel())).toBe(200);
+    expect(outcomes.at(-1)).toEqual({ status: "ignored", reason: 'label "bug" is not an agent label (cached config)' });
+
+    expect(await send("push", configPush())).toBe(200);
+    const again = configReads();
+    expect(await send("issues", bugLabel())).toBe(200);
+    expect(again.isDone()).toBe(true);
+    expect(outcomes.at(-1)).toEqual({ status: "ignored", reason: 'label "bug" is not an agent label' });
+  });
+
   it("serves health, readiness and metrics next to the webhooks", async () => {
     const base = url.replace("/api/github/webhooks", "");
     const health = await fetch(`${base}/healthz`);
