@@ -19,6 +19,7 @@ import { createHealthHandler } from "./http/health-routes.js";
 import { createMetrics, jobCounterFor } from "./metrics/metrics.js";
 import { startJobPruning } from "./queue/job-pruning.js";
 import { transcriptsDir } from "./pipeline/prune-transcripts.js";
+import { MirrorWorkspace, workspacesRoot } from "./workspace/mirror-workspace.js";
 import { TriggerHintsCache } from "./intake/trigger-hints-cache.js";
 import type { Metrics } from "./metrics/metrics.js";
 
@@ -135,7 +136,13 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
     const stopForwarding = pool ? forwardQueueEvents(queue, pool) : () => undefined;
     // Where workers run; a webhook-only server leaves it to them.
     const pruning = pool
-      ? startJobPruning({ queue, retentionMs: env.jobRetentionMs, transcriptsDir: transcriptsDir(env.dataDir), log: app.log.child({ name: "queue" }) })
+      ? startJobPruning({
+          queue,
+          retentionMs: env.jobRetentionMs,
+          transcriptsDir: transcriptsDir(env.dataDir),
+          workspace: new MirrorWorkspace({ root: workspacesRoot(env.dataDir) }),
+          log: app.log.child({ name: "queue" }),
+        })
       : undefined;
 
     const triggerHints = new TriggerHintsCache();

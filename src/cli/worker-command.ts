@@ -14,6 +14,7 @@ import { createQueue, sqliteQueuePath } from "../queue/create-queue.js";
 import type { CreatedQueue } from "../queue/create-queue.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { transcriptsDir } from "../pipeline/prune-transcripts.js";
+import { MirrorWorkspace, workspacesRoot } from "../workspace/mirror-workspace.js";
 import { startJobPruning } from "../queue/job-pruning.js";
 import { forwardQueueEvents } from "../queue/redis-queue-events.js";
 import { redactRedisUrl } from "../queue/redis-url.js";
@@ -203,7 +204,13 @@ async function runWorkers(
   }
 
   const stopForwarding = forwardQueueEvents(queue, pool);
-  const pruning = startJobPruning({ queue, retentionMs: env.jobRetentionMs, transcriptsDir: transcriptsDir(env.dataDir), log });
+  const pruning = startJobPruning({
+    queue,
+    retentionMs: env.jobRetentionMs,
+    transcriptsDir: transcriptsDir(env.dataDir),
+    workspace: new MirrorWorkspace({ root: workspacesRoot(env.dataDir) }),
+    log,
+  });
   pool.start();
   io.stdout(`${summary(env, queue, pool, options.graceMs, deps.redisPrefix, health)}\n`);
 

@@ -14,6 +14,8 @@ export interface JobPruningOptions {
   batchSize?: number;
   /** Where this process writes run transcripts; those older than the retention period go too. */
   transcriptsDir?: string;
+  /** This process's checkouts; mirrors no run used within the retention period go too. */
+  workspace?: { pruneIdleMirrors(cutoff: number): Promise<number> };
   now?: () => number;
   log?: { info: PoolLogFn; warn: PoolLogFn };
 }
@@ -28,9 +30,10 @@ export interface JobPruning {
 }
 
 /**
- * Deletes finished jobs, and the run transcripts this process wrote, once they
- * are older than the retention period, on a timer, so neither the queue nor a
- * worker's disk grows without bound. Every process with workers runs it; two
+ * Deletes finished jobs, the run transcripts this process wrote and the
+ * repository mirrors no run used, once they are older than the retention
+ * period, on a timer, so neither the queue nor a worker's disk grows without
+ * bound. Every process with workers runs it; two
  * passes at once are harmless (each deletion is its own atomic step).
  */
 export function startJobPruning(options: JobPruningOptions): JobPruning {
@@ -54,8 +57,9 @@ export function startJobPruning(options: JobPruningOptions): JobPruning {
     }
     const transcripts = options.transcriptsDir && !stopped ? await pruneTranscripts(options.transcriptsDir, cutoff) : 0;
     transcriptsDeleted += transcripts;
-    if (total > 0 || transcripts > 0) {
-      options.log?.info({ deleted: total, transcripts, cutoff }, "deleted finished jobs and transcripts past the retention period");
+    const mirrors = options.workspace && !stopped ? await options.workspace.pruneIdleMirrors(cutoff) : 0;
+    if (total > 0 || transcripts > 0 || mirrors > 0) {
+      options.log?.info({ deleted: total, transcripts, mirrors, cutoff }, "deleted finished jobs, transcripts and idle mirrors past the retention period");
     }
     return total;
   };

@@ -9,7 +9,7 @@ import type { JobQueue } from "../queue/job-queue.js";
 import type { JobRunner } from "../queue/worker-pool.js";
 import { createSandbox } from "../sandbox/create-sandbox.js";
 import { createRedactor } from "../security/redact-secrets.js";
-import { MirrorWorkspace } from "../workspace/mirror-workspace.js";
+import { MirrorWorkspace, workspacesRoot } from "../workspace/mirror-workspace.js";
 import { TrackingPublisher } from "../tracking/tracking-publisher.js";
 import type { Metrics } from "../metrics/metrics.js";
 
@@ -67,7 +67,7 @@ export async function createPipelineRunner(options: PipelineRunnerOptions): Prom
       });
       return data.token;
     },
-    workspace: new MirrorWorkspace({ root: path.join(env.dataDir, "workspaces") }),
+    workspace: new MirrorWorkspace({ root: workspacesRoot(env.dataDir) }),
     modelClient: createAnthropicModelClient({ apiKey, ...(env.anthropicBaseUrl ? { baseURL: env.anthropicBaseUrl } : {}) }),
     sandbox,
     bundledAgents: loadBundledAgents,

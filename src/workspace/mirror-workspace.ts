@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { withFileLock } from "./file-lock.js";
 import { authorizationConfig, redactCredentials, withoutCredentials } from "./git-credentials.js";
@@ -75,6 +75,11 @@ interface RemoteHeads {
   heads: Map<string, string>;
 }
 
+/** Where a data directory keeps mirrors, worktrees and parked worktrees. */
+export function workspacesRoot(dataDir: string): string {
+  return path.join(dataDir, "workspaces");
+}
+
 /**
  * Checkouts backed by one bare mirror per repository
  * (`<root>/mirrors/<host>/<owner>/<name>.git`) and one worktree per run
@@ -122,6 +127,8 @@ export class MirrorWorkspace implements Workspace {
         // For people looking at the mirror; planwright itself always fetches by URL.
         await git(["config", "remote.origin.url", withoutCredentials(request.cloneUrl)]);
       }
+      // What pruneIdleMirrors judges a mirror's idleness by.
+      await writeFile(path.join(mirror, LAST_USED_FILE), "");
       const auth = authorizationConfig(await request.token());
       const remote = await this.remoteHeads(mirror, request, auth);
       const emptyRepository = remote.heads.size === 0;
@@ -443,6 +450,59 @@ export class MirrorWorkspace implements Workspace {
     return false;
   }
 
+  /**
+   * Deletes the mirrors (and parked worktrees) of repositories no run has
+   * checked out since `cutoff` (ms since the epoch), so repositories planwright
+   * no longer serves stop taking disk; a later run on one simply clones again.
+   * A mirror with a run's worktree is kept whatever its age. Returns how many
+   * mirrors it deleted.
+   */
+  async pruneIdleMirrors(cutoff: number): Promise<number> {
+    let deleted = 0;
+    for (const mirror of await this.mirrors()) {
+      if ((await lastUsed(mirror)) >= cutoff) continue;
+      const removed = await this.withMirrorLock(mirror, undefined, async () => {
+        // Again under the lock: a checkout may have started since.
+        if (!existsSync(path.join(mirror, "HEAD")) || (await lastUsed(mirror)) >= cutoff) return false;
+        if (await this.hasRunWorktree(mirror)) return false;
+        await rm(this.parkedDirectory(mirror), { recursive: true, force: true });
+        await rm(mirror, { recursive: true, force: true });
+        return true;
+      });
+      if (!removed) continue;
+      deleted++;
+      this.options.log?.info?.(`deleted the mirror ${mirror}: no run used it since ${new Date(cutoff).toISOString()}`);
+      // The owner and host folders stay, even empty: a checkout creates them
+      // before it takes the lock, so removing them could pull them from under it.
+    }
+    return deleted;
+  }
+
+  /** `<root>/mirrors/<host>/<owner>/<name>.git`, for every mirror there is. */
+  private async mirrors(): Promise<string[]> {
+    const list = async (dir: string): Promise<string[]> =>
+      (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+    const found: string[] = [];
+    for (const host of await list(path.join(this.root, "mirrors"))) {
+      for (const owner of await list(host)) found.push(...(await list(owner)).filter((dir) => dir.endsWith(".git")));
+    }
+    return found;
+  }
+
+  /** True when a worktree other than a parked one is registered: a run is using the mirror. */
+  private async hasRunWorktree(mirror: string): Promise<boolean> {
+    const parked = this.parkedDirectory(mirror);
+    const listing = await this.git({ cwd: mirror, args: ["worktree", "list", "--porcelain"] });
+    for (const block of listing.split("\n\n")) {
+      const lines = block.split("\n");
+      const listed = lines.find((line) => line.startsWith("worktree "))?.slice("worktree ".length);
+      if (!listed || lines.includes("bare") || lines.some((line) => line.startsWith("prunable"))) continue;
+      const relative = path.relative(parked, listed);
+      if (relative.startsWith("..") || path.isAbsolute(relative)) return true;
+    }
+    return false;
+  }
+
   /** Real paths of the mirror's usable linked worktrees (not prunable, not locked). */
   private async registeredWorktrees(mirror: string): Promise<Set<string>> {
     const listing = await this.git({ cwd: mirror, args: ["worktree", "list", "--porcelain"] });
@@ -583,6 +643,16 @@ export class MirrorWorkspace implements Workspace {
       throw new GitOperationError(operation, `${error.args[0] ?? ""}: ${withHint(said)}`);
     }
   }
+}
+
+/** Touched at every checkout; its mtime is when a run last used the mirror. */
+const LAST_USED_FILE = "planwright-last-used";
+
+/** A mirror from before the marker existed counts as used when its directory last changed. */
+async function lastUsed(mirror: string): Promise<number> {
+  const marker = await stat(path.join(mirror, LAST_USED_FILE)).catch(() => undefined);
+  if (marker) return marker.mtimeMs;
+  return (await stat(mirror).catch(() => undefined))?.mtimeMs ?? Number.POSITIVE_INFINITY;
 }
 
 /** What registration under the mirror lock decided. */

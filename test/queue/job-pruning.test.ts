@@ -79,7 +79,7 @@ describe("startJobPruning", () => {
 
     for (const id of old) expect(await queue.get(id)).toBeUndefined();
     expect((await queue.get(recent))?.state).toBe("cancelled");
-    expect(logged).toEqual([{ deleted: 5, transcripts: 0, cutoff: time - 30 * DAY }]);
+    expect(logged).toEqual([{ deleted: 5, transcripts: 0, mirrors: 0, cutoff: time - 30 * DAY }]);
     expect(await pruning.runOnce()).toBe(0);
   });
 
@@ -104,6 +104,30 @@ describe("startJobPruning", () => {
 
     expect((await readdir(transcripts)).sort()).toEqual(["ancient.jsonl", "notes.txt", "recent-run.jsonl"]);
     expect(pruning.transcriptsDeleted).toBe(1);
+  });
+
+  it("asks the workspace to drop mirrors no run used since the same cutoff, and logs how many went", async () => {
+    const cutoffs: number[] = [];
+    const logged: object[] = [];
+    const pruning = startJobPruning({
+      queue,
+      retentionMs: 30 * DAY,
+      workspace: {
+        pruneIdleMirrors: async (cutoff) => {
+          cutoffs.push(cutoff);
+          return 2;
+        },
+      },
+      firstPassAfterMs: 60_000,
+      now: () => time,
+      log: { info: (obj) => logged.push(obj as object), warn: () => undefined },
+    });
+    prunings.push(pruning);
+
+    await pruning.runOnce();
+
+    expect(cutoffs).toEqual([time - 30 * DAY]);
+    expect(logged).toEqual([{ deleted: 0, transcripts: 0, mirrors: 2, cutoff: time - 30 * DAY }]);
   });
 
   it("treats a missing transcripts directory as nothing to delete", async () => {

@@ -1,4 +1,5 @@
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -343,6 +344,56 @@ describe("MirrorWorkspace checkout", () => {
     await expect(workspace.checkout(request(origin.bare, { runId: "../escape" }))).rejects.toThrow(/run id/);
     await expect(workspace.checkout(request(origin.bare, { branch: "bad..name" }))).rejects.toThrow(/not a valid branch name/);
     await expect(workspace.checkout(request(origin.bare, { branch: "--upload-pack=evil" }))).rejects.toThrow(/not a valid branch name/);
+  });
+});
+
+describe("MirrorWorkspace pruneIdleMirrors", () => {
+  const past = async (file: string, ms: number): Promise<void> => {
+    const at = new Date(Date.now() - ms);
+    await utimes(file, at, at);
+  };
+
+  it("deletes a mirror and its parked worktrees once no run used it since the cutoff, and clones again later", async () => {
+    const origin = await makeOrigin({ "a.txt": "a\n" });
+    const { root, workspace } = await newWorkspace();
+    const first = await workspace.checkout(request(origin.bare, { runId: "first" }));
+    await workspace.release(first);
+    const mirror = first.mirrorPath!;
+    const parked = async (): Promise<string[]> =>
+      (await readdir(path.join(root, "parked"), { recursive: true }).catch(() => [] as string[])).filter((p) => p.includes("widgets"));
+    expect(await parked()).not.toEqual([]); // the released worktree waits there for reuse
+
+    expect(await workspace.pruneIdleMirrors(Date.now() - 60_000)).toBe(0); // used a moment ago
+    expect(existsSync(mirror)).toBe(true);
+
+    await past(path.join(mirror, "planwright-last-used"), 2 * 60_000);
+    expect(await workspace.pruneIdleMirrors(Date.now() - 60_000)).toBe(1);
+    expect(existsSync(mirror)).toBe(false);
+    expect(await parked()).toEqual([]);
+
+    // A later run on the repository simply starts from a fresh clone.
+    const again = await workspace.checkout(request(origin.bare, { runId: "again" }));
+    expect(await readFile(path.join(again.path, "a.txt"), "utf8")).toBe("a\n");
+  });
+
+  it("keeps an idle-looking mirror while a run's worktree is checked out from it", async () => {
+    const origin = await makeOrigin({ "a.txt": "a\n" });
+    const { workspace } = await newWorkspace();
+    const running = await workspace.checkout(request(origin.bare, { runId: "running" }));
+    const mirror = running.mirrorPath!;
+    await past(path.join(mirror, "planwright-last-used"), 2 * 60_000);
+
+    expect(await workspace.pruneIdleMirrors(Date.now() - 60_000)).toBe(0);
+    expect(existsSync(mirror)).toBe(true);
+    expect(await readFile(path.join(running.path, "a.txt"), "utf8")).toBe("a\n");
+
+    await workspace.release(running);
+    expect(await workspace.pruneIdleMirrors(Date.now() - 60_000)).toBe(1);
+  });
+
+  it("has nothing to do before the first checkout", async () => {
+    const { workspace } = await newWorkspace();
+    expect(await workspace.pruneIdleMirrors(Date.now())).toBe(0);
   });
 });
 
