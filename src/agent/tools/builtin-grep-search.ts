@@ -5,6 +5,7 @@ import type { FoundFile, FoundLine, GrepOutcome, GrepQuery, GrepSearcher } from 
 import { listFiles } from "./list-files.js";
 import { ripgrepFileFilter } from "./ripgrep-file-filter.js";
 import { RIPGREP_TYPES } from "./ripgrep-types.js";
+import { runInterruptibly } from "./run-interruptibly.js";
 
 export interface BuiltinSearcherOptions {
   timeoutMs: number;
@@ -20,9 +21,10 @@ const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
  * expressions line by line (or over the whole text in multiline mode), binary
  * files skipped as ripgrep skips them.
  *
- * A pathological pattern can make a JavaScript regular expression run for a
- * very long time, and it cannot be interrupted; timeouts and cancellation
- * are checked between files. Prefer ripgrep wherever it can be installed.
+ * Cancellation is checked between files; the timeout also interrupts the
+ * matching within one file, since a pattern that backtracks catastrophically
+ * would otherwise block the whole process. Prefer ripgrep wherever it can be
+ * installed: its engine never backtracks.
  */
 export function builtinSearcher(options: BuiltinSearcherOptions): GrepSearcher {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -74,7 +76,17 @@ export function builtinSearcher(options: BuiltinSearcherOptions): GrepSearcher {
           if (query.rootIsFile) warnings.push(`${relative} is a binary file and was not searched`);
           continue;
         }
-        const found = searchText(buffer.toString("utf8").replace(/^\uFEFF/, ""), compiled, query);
+        const text = buffer.toString("utf8").replace(/^\uFEFF/, "");
+        const searched = runInterruptibly(() => searchText(text, compiled, query), deadline - Date.now());
+        if (!searched.ok) {
+          return {
+            ok: false,
+            message:
+              `Grep timed out after ${Math.round(options.timeoutMs / 1000)}s while matching ${relative}: the pattern may ` +
+              "backtrack without end (nested quantifiers such as (a+)+ or (.*)*); simplify it, or narrow the search with path, glob or type.",
+          };
+        }
+        const found = searched.value;
         if (!found) continue;
         files.push({ path: relative, ...found });
         entries += found.lines?.length ?? 1;

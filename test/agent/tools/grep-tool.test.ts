@@ -61,6 +61,24 @@ describe("Grep", () => {
   });
   afterAll(() => fixtures.cleanup());
 
+  it("interrupts a pattern that backtracks without end in the built-in search, instead of blocking the process", async () => {
+    // (a+)+$ against 31 a's and a b takes JavaScript's backtracking engine
+    // tens of seconds, all of it with the event loop blocked.
+    const dir = await fixtures.repo({ "slow.txt": `${"a".repeat(31)}b\n` });
+    const quick = createGrepTool({ ripgrepPath: null, timeoutMs: 300 });
+    const started = Date.now();
+
+    const result = await quick.run({ pattern: "(a+)+$" }, toolContext(dir));
+
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result.isError).toBe(true);
+    expect(result.content).toContain("Grep timed out after 0s while matching slow.txt: the pattern may backtrack without end");
+    // ripgrep's engine does not backtrack: the same search simply finds nothing.
+    expect((await createGrepTool({ ripgrepPath: "rg", timeoutMs: 5000 }).run({ pattern: "(a+)+$" }, toolContext(dir))).content).toBe(
+      'No matches found for "(a+)+$" in the repository.',
+    );
+  });
+
   describe.each([
     ["ripgrep", () => ripgrep],
     ["built-in", () => builtin],
