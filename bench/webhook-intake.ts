@@ -19,10 +19,8 @@
  * alongside each): "single", one process running webhooks and 2 workers on
  * the SQLite queue; "split", a webhook-only server (PLANWRIGHT_CONCURRENCY=0,
  * REDIS_URL) plus one `planwright worker` process running 2 workers. The split
- * layout uses Redis (REDIS_URL, default redis://127.0.0.1:6379) with the
- * default `{planwright}` key prefix, since neither process takes a prefix from
- * the environment: it refuses to start if such keys exist, and deletes them
- * after its run.
+ * layout uses Redis (REDIS_URL, default redis://127.0.0.1:6379) under a key
+ * prefix of its own (PLANWRIGHT_REDIS_PREFIX), deleted after its run.
  *
  *   npx tsx bench/webhook-intake.ts   (RATES=5,20,50 SECONDS=10 ROUNDS=3 LAYOUTS=single,split by default)
  */
@@ -43,8 +41,8 @@ import { signWebhook } from "../test/helpers/sign.js";
 import { Redis } from "ioredis";
 import { redisQueueKeyPattern } from "../src/queue/redis-keys.js";
 import { startBareProbot } from "./lib/bare-probot.js";
-import { startPlanwrightWorker } from "./lib/planwright-worker.js";
-import type { PlanwrightWorker } from "./lib/planwright-worker.js";
+import { startPlanwrightWorker } from "../test/helpers/planwright-worker.js";
+import type { PlanwrightWorker } from "../test/helpers/planwright-worker.js";
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -186,12 +184,14 @@ const LAYOUT_NAMES: Record<Layout, string> = {
   split: "planwright split (webhook-only server, PLANWRIGHT_CONCURRENCY=0 + one `planwright worker` process with 2 workers, Redis queue)",
 };
 
-/** The `{planwright}:*` keys: the server and the worker CLI take no prefix from the environment. */
+/** Both split-layout processes get it through PLANWRIGHT_REDIS_PREFIX, so the run touches no one else's keys. */
+const REDIS_PREFIX = `planwright-bench-${randomUUID().slice(0, 8)}`;
+
 async function redisKeys(redis: Redis): Promise<string[]> {
   const found: string[] = [];
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", redisQueueKeyPattern(), "COUNT", 1000);
+    const [next, keys] = await redis.scan(cursor, "MATCH", redisQueueKeyPattern(REDIS_PREFIX), "COUNT", 1000);
     cursor = next;
     found.push(...keys);
   } while (cursor !== "0");
@@ -236,17 +236,7 @@ async function main(): Promise<void> {
       `webhook intake latency · ${LAYOUTS.join(" then ")} · ${RATES.join("/")} req/s × ${SECONDS} s × ${ROUNDS} rounds, paired sends, 1 in ${TRIGGER_EVERY} a /backend trigger · model turns ${MODEL_TURN_MS} ms, 2 workers · ` +
         `${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} CPUs · node ${process.version} · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
     );
-    if (redis) {
-      await redis.connect();
-      const leftover = await redisKeys(redis);
-      if (leftover.length > 0) {
-        throw new Error(
-          `Redis at ${REDIS_URL} already holds ${leftover.length} ${redisQueueKeyPattern()} keys; the split layout uses the default ` +
-            "prefix (neither the server nor `planwright worker` takes one from the environment), so this run would share them. " +
-            "If nothing else uses them, delete them and rerun, or run with LAYOUTS=single.",
-        );
-      }
-    }
+    await redis?.connect();
     // Warm the bare app up once (JIT, connections).
     const warmBare = (await deliveries(fake, 30, chatter.number)).filter((d) => !d.trigger);
     await load(bare.webhookUrl, warmBare, 20);
@@ -260,14 +250,14 @@ async function main(): Promise<void> {
         ...modelEnv,
         PLANWRIGHT_DATA_DIR: data,
         PLANWRIGHT_CONCURRENCY: layout === "single" ? "2" : "0",
-        ...(layout === "split" ? { REDIS_URL } : {}),
+        ...(layout === "split" ? { REDIS_URL, PLANWRIGHT_REDIS_PREFIX: REDIS_PREFIX } : {}),
       });
       let worker: PlanwrightWorker | undefined;
       try {
         if (layout === "split") {
           const workerData = await mkdtemp(path.join(os.tmpdir(), "pw-bench-worker-data-"));
           dirs.push(workerData);
-          worker = await startPlanwrightWorker({ ...env, ...modelEnv, PLANWRIGHT_DATA_DIR: workerData, PLANWRIGHT_CONCURRENCY: "2", REDIS_URL });
+          worker = await startPlanwrightWorker({ ...env, ...modelEnv, PLANWRIGHT_DATA_DIR: workerData, PLANWRIGHT_CONCURRENCY: "2", REDIS_URL, PLANWRIGHT_REDIS_PREFIX: REDIS_PREFIX });
         }
         const firstTurns = () => model.requests.filter((r) => r.messages.length === 1).length;
         const turnsBefore = model.requests.length;

@@ -42,7 +42,7 @@ const STATES: readonly JobState[] = ["queued", "running", "succeeded", "failed",
 const ID_SEARCH_LIMIT = 100_000;
 
 export interface JobsCommandDeps {
-  /** Redis key prefix; default `planwright`. */
+  /** Redis key prefix; overrides PLANWRIGHT_REDIS_PREFIX (default `planwright`). */
   redisPrefix?: string;
   now?: () => number;
 }

@@ -69,7 +69,7 @@ export interface WorkerRunnerContext {
 export interface WorkerCommandDeps {
   /** What workers do with a job; defaults to the implement pipeline. Tests inject their own. */
   runnerFactory?: (context: WorkerRunnerContext) => Promise<JobRunner>;
-  /** Redis key prefix; default `planwright`. */
+  /** Redis key prefix; overrides PLANWRIGHT_REDIS_PREFIX (default `planwright`). */
   redisPrefix?: string;
   /** Default: Probot's logger, shaped by LOG_LEVEL and LOG_FORMAT like the server's. */
   log?: Logger;
@@ -212,7 +212,7 @@ async function runWorkers(
     log,
   });
   pool.start();
-  io.stdout(`${summary(env, queue, pool, options.graceMs, deps.redisPrefix, health)}\n`);
+  io.stdout(`${summary(env, queue, pool, options.graceMs, deps.redisPrefix ?? env.redisPrefix, health)}\n`);
 
   await aborted(io.signal);
   io.stderr(

@@ -118,6 +118,17 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "PLANWRIGHT_REDIS_URL must start with redis:// or rediss://")
     .optional(),
+  // Blank means unset, as for the numeric settings.
+  PLANWRIGHT_REDIS_PREFIX: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z
+      .string()
+      .regex(
+        /^[^{}\s*?[\]]+$/,
+        "PLANWRIGHT_REDIS_PREFIX must be a name without spaces, braces or glob characters, such as planwright-staging",
+      )
+      .optional(),
+  ),
   REDIS_CLUSTER: z
     .string()
     .optional()
@@ -155,6 +166,8 @@ export interface PlanwrightEnv {
   redisUrl: string | undefined;
   /** REDIS_URL names one node of a Redis Cluster. */
   redisCluster: boolean;
+  /** Namespace of the queue's Redis keys, so several planwrights can share one Redis; undefined = `planwright`. */
+  redisPrefix: string | undefined;
   /** Bearer token `/metrics` requires; undefined leaves it open. */
   metricsToken: string | undefined;
   /** Where `planwright worker` serves /healthz, /readyz and /metrics; 0 serves nothing. */
@@ -215,6 +228,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
     sandbox: e.PLANWRIGHT_SANDBOX,
     redisUrl: e.PLANWRIGHT_REDIS_URL ?? e.REDIS_URL,
     redisCluster: e.REDIS_CLUSTER,
+    redisPrefix: e.PLANWRIGHT_REDIS_PREFIX,
     metricsToken: e.PLANWRIGHT_METRICS_TOKEN,
     workerPort: e.PLANWRIGHT_WORKER_PORT,
   };

@@ -8,7 +8,7 @@ import { SqliteJobQueue } from "./sqlite-job-queue.js";
 import type { PoolLogFn } from "./worker-pool.js";
 
 export interface CreateQueueOptions {
-  /** Redis key prefix (default `planwright`); tests and shared Redis servers set their own. */
+  /** Redis key prefix; overrides PLANWRIGHT_REDIS_PREFIX (default `planwright`). */
   redisPrefix?: string;
   /** Only the Redis queue logs (connection losses); SQLite has nothing to say. */
   log?: { warn: PoolLogFn };
@@ -32,7 +32,8 @@ export async function createQueue(env: PlanwrightEnv, options: CreateQueueOption
     return Object.assign(new SqliteJobQueue({ path: sqliteQueuePath(env) }), { kind: "sqlite" as const });
   }
   const redisOptions: RedisJobQueueOptions = { url: env.redisUrl, cluster: env.redisCluster };
-  if (options.redisPrefix !== undefined) redisOptions.prefix = options.redisPrefix;
+  const prefix = options.redisPrefix ?? env.redisPrefix;
+  if (prefix !== undefined) redisOptions.prefix = prefix;
   if (options.log) redisOptions.log = options.log;
   if (options.connectTimeoutMs !== undefined) redisOptions.connectTimeoutMs = options.connectTimeoutMs;
   if (options.subscribe !== undefined) redisOptions.subscribe = options.subscribe;

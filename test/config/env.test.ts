@@ -124,6 +124,15 @@ describe("loadEnv", () => {
     expect(loadEnv({ PLANWRIGHT_REDIS_URL: "rediss://b:6380", REDIS_CLUSTER: "true" }, "/").redisCluster).toBe(true);
   });
 
+  it("reads PLANWRIGHT_REDIS_PREFIX, refusing names that would break the key layout", () => {
+    expect(loadEnv({}, "/").redisPrefix).toBeUndefined();
+    expect(loadEnv({ PLANWRIGHT_REDIS_PREFIX: "planwright-staging" }, "/").redisPrefix).toBe("planwright-staging");
+    expect(loadEnv({ PLANWRIGHT_REDIS_PREFIX: "  " }, "/").redisPrefix).toBeUndefined();
+    for (const bad of ["a{b}", "has space", "glob*"]) {
+      expect(() => loadEnv({ PLANWRIGHT_REDIS_PREFIX: bad }, "/"), bad).toThrow(ConfigurationError);
+    }
+  });
+
   it("refuses REDIS_CLUSTER unless the cluster is in PLANWRIGHT_REDIS_URL, since Probot's rate limiter takes REDIS_URL", () => {
     const problems = (env: NodeJS.ProcessEnv): string => {
       try {

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +14,9 @@ import type { PlanwrightProcess } from "../helpers/planwright-process.js";
 import { TEST_PRIVATE_KEY } from "../helpers/probot.js";
 import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
 import type { Reply, ScriptedModel } from "../helpers/scripted-model.js";
+import { freePort } from "../helpers/free-port.js";
+import { startPlanwrightWorker } from "../helpers/planwright-worker.js";
+import { deleteQueueKeys, requireRedis, TEST_REDIS_URL, uniquePrefix } from "../queue/redis-harness.js";
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -221,4 +225,57 @@ describe("end to end: a labelled issue becomes a tested pull request", () => {
     );
     expect(fake.unhandledRequests()).toEqual([]);
   }, 180_000);
+});
+
+describe("end to end: the scale-out layout", () => {
+  beforeAll(requireRedis);
+
+  it("turns a labelled issue into a pull request with a webhook-only server and a separate worker process on Redis", async () => {
+    const { data } = await world();
+    model = await startScriptedModel((_request, index) => goodRun(index));
+    const prefix = uniquePrefix("e2e-split");
+    const redis = { REDIS_URL: TEST_REDIS_URL, PLANWRIGHT_REDIS_PREFIX: prefix };
+    server = await startPlanwright(serverEnv(data, { ...redis, PLANWRIGHT_CONCURRENCY: "0" }));
+    const workerData = await mkdtemp(path.join(os.tmpdir(), "pw-e2e-worker-data-"));
+    temporary.push(workerData);
+    const metricsPort = await freePort();
+    const worker = await startPlanwrightWorker({
+      ...serverEnv(workerData, redis),
+      HOST: "127.0.0.1",
+      PLANWRIGHT_WORKER_PORT: String(metricsPort),
+    });
+    try {
+      await label();
+
+      const pull = await waitFor(() => fake.state.pullRequests.find((p) => p.number > 0), "the pull request", 90_000, server);
+      await waitFor(
+        () => fake.commentsOn("acme", "widgets", 1).find((c) => c.body.includes("planwright finished")),
+        `the finished tracking comment\n--- worker output ---\n${worker.output()}`,
+        30_000,
+        server,
+      );
+      expect(pull.head).toBe(BRANCH);
+      expect(pull.draft).toBe(false);
+      // The server only took the webhook: the checkout happened in the worker's data directory.
+      expect(existsSync(path.join(data, "workspaces"))).toBe(false);
+      expect(existsSync(path.join(workerData, "workspaces", "mirrors"))).toBe(true);
+      // And the run's metrics are the worker's to serve.
+      const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      // The tracking comment says "finished" a moment before the worker records the outcome.
+      const metrics = await waitFor(
+        async () => {
+          const text = await scrape();
+          return /planwright_jobs\{state="running"\} 0/.test(text) ? text : undefined;
+        },
+        "the worker's /metrics to show no running job",
+        10_000,
+        server,
+      );
+      expect(metrics).toMatch(/planwright_run_phase_duration_seconds_count\{[^}]*phase="agent"[^}]*\} 1/);
+      expect(fake.unhandledRequests()).toEqual([]);
+    } finally {
+      await worker.stop();
+      await deleteQueueKeys(prefix);
+    }
+  }, 150_000);
 });

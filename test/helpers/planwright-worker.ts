@@ -17,10 +17,10 @@ export interface PlanwrightWorker {
  * hold REDIS_URL). Resolves once it has printed its start-up summary line.
  */
 export async function startPlanwrightWorker(env: Record<string, string>): Promise<PlanwrightWorker> {
-  const cwd = await mkdtemp(path.join(os.tmpdir(), "pw-bench-worker-"));
+  const cwd = await mkdtemp(path.join(os.tmpdir(), "pw-worker-cwd-"));
   const child = spawn(process.execPath, [path.join(ROOT, "dist/cli/main.js"), "worker", "--grace-seconds", "1"], {
     cwd,
-    // No health port: two bench workers (or a developer's own) must not fight over 3001.
+    // No health port unless asked: two workers (or a developer's own) must not fight over 3001.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, LOG_LEVEL: "warn", PLANWRIGHT_WORKER_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
