@@ -1,11 +1,16 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { Probot } from "probot";
 import { loadEnv } from "../config/env.js";
 import { ConfigurationError, messageOf } from "../errors.js";
 import { createQueue, sqliteQueuePath } from "../queue/create-queue.js";
 import type { CreatedQueue } from "../queue/create-queue.js";
 import type { Job, JobState } from "../queue/job.js";
+import type { GitHubPort } from "../github/port.js";
+import { createOctokitGitHubPort } from "../github/octokit-github-port.js";
+import { renderTrackingComment, trackingViewOf } from "../tracking/tracking-comment.js";
+import { readAppCredentials } from "./app-credentials.js";
 import { readDotEnv } from "./read-dot-env.js";
 import type { CliIO } from "./run-command.js";
 
@@ -21,10 +26,11 @@ from the current directory over the environment. Safe while planwright runs.
                    attempts, age, worker and outcome
   show ID          everything about one job
   cancel ID        stops a job: a queued one at once, a running one at its
-                   worker's next lease renewal (at once with Redis). The
-                   tracking comment on GitHub says so only once a worker ends
-                   the run; for a job that had not started, comment
-                   \`/backend stop\` on the issue instead if people should see it.
+                   worker's next lease renewal (at once with Redis). A job
+                   that had not started has its tracking comment on GitHub
+                   updated here, with the app's credentials (APP_ID and
+                   PRIVATE_KEY, as for the server); a running one's worker
+                   updates it when the run ends.
 
 ID is a job id or an unambiguous start of one (the list shows 8 characters).
 
@@ -45,6 +51,12 @@ export interface JobsCommandDeps {
   /** Redis key prefix; overrides PLANWRIGHT_REDIS_PREFIX (default `planwright`). */
   redisPrefix?: string;
   now?: () => number;
+  /**
+   * GitHub for a job's repository, to finish the tracking comment of a job
+   * cancelled before it started; undefined when there are no credentials.
+   * Default: the GitHub App's own installation token, like a worker's.
+   */
+  githubFor?: (job: Job) => Promise<Pick<GitHubPort, "updateComment"> | undefined>;
 }
 
 class JobNotFoundError extends Error {}
@@ -113,6 +125,9 @@ export async function jobsCommand(argv: string[], io: CliIO, deps: JobsCommandDe
     const by = (values.as ?? os.userInfo().username).replace(/^@/, "");
     const after = await queue.cancel(job.id, by);
     io.stdout(`${describeCancel(job, after, queue.kind)}\n`);
+    if (job.state === "queued" && after?.state === "cancelled") {
+      await finishTrackingComment(after, by, io, deps.githubFor ?? ((j) => githubWithAppCredentials(io, j)), now());
+    }
     return 0;
   } catch (error) {
     if (!(error instanceof JobNotFoundError)) throw error;
@@ -132,6 +147,52 @@ async function openQueue(io: CliIO, deps: JobsCommandDeps): Promise<CreatedQueue
     ]);
   }
   return createQueue(env, { subscribe: false, ...(deps.redisPrefix !== undefined ? { redisPrefix: deps.redisPrefix } : {}) });
+}
+
+/**
+ * A queued job never reaches a worker, so nobody else would change its
+ * tracking comment from "queued". The job is cancelled either way; this only
+ * tells the people on the issue, and says so when it cannot.
+ */
+async function finishTrackingComment(
+  job: Job,
+  by: string,
+  io: CliIO,
+  githubFor: NonNullable<JobsCommandDeps["githubFor"]>,
+  now: number,
+): Promise<void> {
+  const commentId = job.spec.trackingCommentId;
+  if (commentId === null) return;
+  const where = `${job.spec.repository.fullName}#${job.spec.issueNumber ?? job.spec.pullRequestNumber ?? "?"}`;
+  try {
+    const github = await githubFor(job);
+    if (!github) {
+      io.stderr(
+        `planwright jobs: the tracking comment on ${where} still says the job is queued: set APP_ID and PRIVATE_KEY ` +
+          "(as for the server) so planwright jobs can update it, or edit it by hand\n",
+      );
+      return;
+    }
+    const view = trackingViewOf(job, now);
+    await github.updateComment(
+      commentId,
+      renderTrackingComment({ ...view, status: "cancelled", phase: "queued", reason: `stopped by @${by} (an operator, with planwright jobs cancel) before it started.` }),
+    );
+    io.stdout(`updated the tracking comment on ${where}\n`);
+  } catch (error) {
+    io.stderr(`planwright jobs: the job is cancelled, but updating its tracking comment on ${where} failed: ${messageOf(error)}\n`);
+  }
+}
+
+/** The app's installation, as a worker reaches it; undefined without credentials. */
+async function githubWithAppCredentials(io: CliIO, job: Job): Promise<Pick<GitHubPort, "updateComment"> | undefined> {
+  const processEnv = { ...io.env, ...(await readDotEnv(io.cwd)) };
+  const credentials = await readAppCredentials(processEnv, io.cwd);
+  if (!credentials.ok) return undefined;
+  const env = loadEnv(processEnv, io.cwd);
+  const app = new Probot({ appId: credentials.appId, privateKey: credentials.privateKey, baseUrl: env.githubApiUrl, logLevel: "warn" });
+  const octokit = await app.auth(job.spec.installationId);
+  return createOctokitGitHubPort(octokit, { owner: job.spec.repository.owner, repo: job.spec.repository.name });
 }
 
 async function findJob(queue: CreatedQueue, id: string): Promise<Job> {

@@ -11,6 +11,10 @@ import type { EnqueueRequest } from "../../src/queue/job-queue.js";
 import { RedisJobQueue } from "../../src/queue/redis-job-queue.js";
 import { SqliteJobQueue } from "../../src/queue/sqlite-job-queue.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+import { startFakeGitHub } from "../helpers/fake-github-server.js";
+import { TEST_PRIVATE_KEY } from "../helpers/probot.js";
+import { trackingMarker } from "../../src/tracking/tracking-comment.js";
 import { deleteQueueKeys, requireRedis, TEST_REDIS_URL, uniquePrefix } from "../queue/redis-harness.js";
 
 const NOW = 1_700_000_000_000;
@@ -171,6 +175,93 @@ describe("planwright jobs (embedded queue)", () => {
       expect(result.code, argv.join(" ")).toBe(2);
       expect(result.stderr).toContain("Usage: planwright jobs");
     }
+  });
+});
+
+describe("planwright jobs cancel: the tracking comment of a job that had not started", () => {
+  /** A queued job whose tracking comment exists, in the embedded queue under `dataDir`. */
+  async function queuedWithComment(dataDir: string, commentId: number, repository?: Job["spec"]["repository"]): Promise<Job> {
+    const queue = new SqliteJobQueue({ path: path.join(dataDir, "queue.db"), now: () => NOW });
+    try {
+      const { job } = await queue.enqueue(requestFor(4, repository ? { repository } : {}));
+      await queue.setTrackingComment(job.id, commentId);
+      return (await queue.get(job.id))!;
+    } finally {
+      await queue.close();
+    }
+  }
+
+  it("says on GitHub who stopped it and how, so the issue does not say queued forever", async () => {
+    const { io } = await harness();
+    const github = new FakeGitHub();
+    const comment = await github.createComment(4, `${trackingMarker("x")}\nqueued`);
+    const job = await queuedWithComment(io.env.PLANWRIGHT_DATA_DIR!, comment.id);
+    const out: string[] = [];
+
+    const code = await jobsCommand(["cancel", job.id, "--as", "ops-alice"], { ...io, stdout: (t) => out.push(t) }, {
+      now: () => NOW,
+      githubFor: async () => github,
+    });
+
+    expect(code).toBe(0);
+    expect(out.join("")).toBe(`job ${job.id} cancelled before it started\nupdated the tracking comment on octo-org/widgets#4\n`);
+    const body = github.comments.find((c) => c.id === comment.id)?.body ?? "";
+    expect(body).toContain("stopped by @ops-alice (an operator, with planwright jobs cancel) before it started.");
+    expect(body).toContain(trackingMarker(job.id));
+  });
+
+  it("cancels anyway and says what is left to do when there are no credentials or GitHub fails", async () => {
+    const { io } = await harness();
+    const first = await queuedWithComment(io.env.PLANWRIGHT_DATA_DIR!, 11);
+    const err: string[] = [];
+    const cli: CliIO = { ...io, stderr: (t) => err.push(t) };
+
+    expect(await jobsCommand(["cancel", first.id], cli, { githubFor: async () => undefined })).toBe(0);
+    expect(err.join("")).toContain("the tracking comment on octo-org/widgets#4 still says the job is queued: set APP_ID and PRIVATE_KEY");
+
+    const second = await queuedWithComment(io.env.PLANWRIGHT_DATA_DIR!, 12);
+    err.length = 0;
+    const failing = async () => ({
+      updateComment: async () => {
+        throw new Error("HTTP 403: Resource not accessible by integration");
+      },
+    });
+    expect(await jobsCommand(["cancel", second.id], cli, { githubFor: failing })).toBe(0);
+    expect(err.join("")).toContain("the job is cancelled, but updating its tracking comment on octo-org/widgets#4 failed: HTTP 403");
+
+    const queue = new SqliteJobQueue({ path: path.join(io.env.PLANWRIGHT_DATA_DIR!, "queue.db") });
+    try {
+      expect((await queue.get(first.id))?.state).toBe("cancelled");
+      expect((await queue.get(second.id))?.state).toBe("cancelled");
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("reaches GitHub Enterprise as the app's installation when APP_ID and PRIVATE_KEY are set", async () => {
+    const fake = await startFakeGitHub();
+    cleanups.push(() => fake.close());
+    fake.repos.add({ owner: "acme", name: "widgets", ownerType: "Organization", collaborators: {} });
+    fake.addIssue({ owner: "acme", repo: "widgets", title: "Add a health check", body: "", user: "alice" });
+    const comment = fake.addComment({ owner: "acme", repo: "widgets", issueNumber: 1, body: "queued", user: "planwright[bot]" });
+    const { io, run } = await harness({ APP_ID: "123", PRIVATE_KEY: TEST_PRIVATE_KEY, GHE_HOST: fake.host, GHE_PROTOCOL: "http" });
+    const repository = { owner: "acme", name: "widgets", fullName: "acme/widgets", cloneUrl: `${fake.url}/acme/widgets.git`, defaultBranch: "main", private: false };
+    const queue = new SqliteJobQueue({ path: path.join(io.env.PLANWRIGHT_DATA_DIR!, "queue.db"), now: () => NOW });
+    let job: Job;
+    try {
+      const spec = makeJobSpec({ issueNumber: 1, deliveryId: "d-ghe", repository, installationId: 77 });
+      job = (await queue.enqueue({ spec, deliveryId: "d-ghe", dedupeKey: dedupeKeyFor("acme/widgets", 1, spec.agent) })).job;
+      await queue.setTrackingComment(job.id, comment.id);
+    } finally {
+      await queue.close();
+    }
+
+    const result = await run("cancel", job.id, "--as", "ops");
+
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain("updated the tracking comment on acme/widgets#1");
+    expect(fake.commentsOn("acme", "widgets", 1)[0]?.body).toContain("stopped by @ops (an operator, with planwright jobs cancel) before it started.");
+    expect(fake.unhandledRequests()).toEqual([]);
   });
 });
 
