@@ -107,6 +107,7 @@ const envSchema = z.object({
   PLANWRIGHT_CONCURRENCY: positiveInt("PLANWRIGHT_CONCURRENCY", 2, 64),
   PLANWRIGHT_LEASE_SECONDS: positiveInt("PLANWRIGHT_LEASE_SECONDS", 60, 3600),
   PLANWRIGHT_JOB_RETENTION_DAYS: retentionDays,
+  PLANWRIGHT_RETRY_DELAY_SECONDS: positiveInt("PLANWRIGHT_RETRY_DELAY_SECONDS", 15, 600),
   PLANWRIGHT_SANDBOX: z
     .enum(["auto", "bwrap", "none"], { message: 'PLANWRIGHT_SANDBOX must be "auto", "bwrap" or "none"' })
     .default("auto"),
@@ -161,6 +162,8 @@ export interface PlanwrightEnv {
   leaseMs: number;
   /** How long finished jobs (and the delivery ids they remember) are kept; 0 keeps them forever. */
   jobRetentionMs: number;
+  /** First wait before a job whose worker vanished is taken again; doubles per attempt, at most 10 min. 0: none. */
+  retryDelayMs: number;
   sandbox: "auto" | "bwrap" | "none";
   /** The queue's Redis: PLANWRIGHT_REDIS_URL, else REDIS_URL (which Probot also uses for rate limiting). */
   redisUrl: string | undefined;
@@ -225,6 +228,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
     concurrency: e.PLANWRIGHT_CONCURRENCY,
     leaseMs: Math.max(1, e.PLANWRIGHT_LEASE_SECONDS) * 1000,
     jobRetentionMs: e.PLANWRIGHT_JOB_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    retryDelayMs: e.PLANWRIGHT_RETRY_DELAY_SECONDS * 1000,
     sandbox: e.PLANWRIGHT_SANDBOX,
     redisUrl: e.PLANWRIGHT_REDIS_URL ?? e.REDIS_URL,
     redisCluster: e.REDIS_CLUSTER,

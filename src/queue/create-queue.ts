@@ -5,6 +5,8 @@ import { RedisConnectionError, RedisJobQueue } from "./redis-job-queue.js";
 import type { RedisJobQueueOptions } from "./redis-job-queue.js";
 import { redactRedisUrl } from "./redis-url.js";
 import { SqliteJobQueue } from "./sqlite-job-queue.js";
+import { DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
+import type { RetryBackoff } from "./job-queue.js";
 import type { PoolLogFn } from "./worker-pool.js";
 
 export interface CreateQueueOptions {
@@ -28,10 +30,11 @@ export type CreatedQueue = (SqliteJobQueue & { kind: "sqlite" }) | RedisJobQueue
  * a message instead of failing every webhook later.
  */
 export async function createQueue(env: PlanwrightEnv, options: CreateQueueOptions = {}): Promise<CreatedQueue> {
+  const retryBackoff: RetryBackoff = { baseMs: env.retryDelayMs, maxMs: DEFAULT_RETRY_BACKOFF.maxMs };
   if (!env.redisUrl) {
-    return Object.assign(new SqliteJobQueue({ path: sqliteQueuePath(env) }), { kind: "sqlite" as const });
+    return Object.assign(new SqliteJobQueue({ path: sqliteQueuePath(env), retryBackoff }), { kind: "sqlite" as const });
   }
-  const redisOptions: RedisJobQueueOptions = { url: env.redisUrl, cluster: env.redisCluster };
+  const redisOptions: RedisJobQueueOptions = { url: env.redisUrl, cluster: env.redisCluster, retryBackoff };
   const prefix = options.redisPrefix ?? env.redisPrefix;
   if (prefix !== undefined) redisOptions.prefix = prefix;
   if (options.log) redisOptions.log = options.log;

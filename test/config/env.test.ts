@@ -107,6 +107,13 @@ describe("loadEnv", () => {
     expect(loadEnv({ PLANWRIGHT_JOB_RETENTION_DAYS: "0" }, "/").jobRetentionMs).toBe(0);
   });
 
+  it("waits 15 s before retrying a job whose worker vanished unless PLANWRIGHT_RETRY_DELAY_SECONDS says otherwise", () => {
+    expect(loadEnv({}, "/").retryDelayMs).toBe(15_000);
+    expect(loadEnv({ PLANWRIGHT_RETRY_DELAY_SECONDS: "0" }, "/").retryDelayMs).toBe(0);
+    expect(loadEnv({ PLANWRIGHT_RETRY_DELAY_SECONDS: "120" }, "/").retryDelayMs).toBe(120_000);
+    expect(() => loadEnv({ PLANWRIGHT_RETRY_DELAY_SECONDS: "601" }, "/")).toThrow(ConfigurationError);
+  });
+
   it("refuses a retention shorter than GitHub's 3-day redelivery window, saying why", () => {
     for (const value of ["2", "1.5", "-1", "ten", "4000"]) {
       expect(() => loadEnv({ PLANWRIGHT_JOB_RETENTION_DAYS: value }, "/")).toThrow(ConfigurationError);
