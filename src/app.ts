@@ -18,8 +18,7 @@ import { createPipelineRunner } from "./worker/create-pipeline-runner.js";
 import { createHealthHandler } from "./http/health-routes.js";
 import { createMetrics, jobCounterFor } from "./metrics/metrics.js";
 import { startJobPruning } from "./queue/job-pruning.js";
-import { transcriptsDir } from "./pipeline/prune-transcripts.js";
-import { MirrorWorkspace, workspacesRoot } from "./workspace/mirror-workspace.js";
+import { retainedFiles } from "./worker/retained-files.js";
 import { TriggerHintsCache } from "./intake/trigger-hints-cache.js";
 import type { Metrics } from "./metrics/metrics.js";
 
@@ -139,8 +138,7 @@ export function createPlanwrightApp(options: PlanwrightOptions = {}): {
       ? startJobPruning({
           queue,
           retentionMs: env.jobRetentionMs,
-          transcriptsDir: transcriptsDir(env.dataDir),
-          workspace: new MirrorWorkspace({ root: workspacesRoot(env.dataDir) }),
+          alsoPrune: retainedFiles(env.dataDir),
           log: app.log.child({ name: "queue" }),
         })
       : undefined;

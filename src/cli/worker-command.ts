@@ -13,8 +13,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { createQueue, sqliteQueuePath } from "../queue/create-queue.js";
 import type { CreatedQueue } from "../queue/create-queue.js";
 import type { JobQueue } from "../queue/job-queue.js";
-import { transcriptsDir } from "../pipeline/prune-transcripts.js";
-import { MirrorWorkspace, workspacesRoot } from "../workspace/mirror-workspace.js";
+import { retainedFiles } from "../worker/retained-files.js";
 import { startJobPruning } from "../queue/job-pruning.js";
 import { forwardQueueEvents } from "../queue/redis-queue-events.js";
 import { redactRedisUrl } from "../queue/redis-url.js";
@@ -207,8 +206,7 @@ async function runWorkers(
   const pruning = startJobPruning({
     queue,
     retentionMs: env.jobRetentionMs,
-    transcriptsDir: transcriptsDir(env.dataDir),
-    workspace: new MirrorWorkspace({ root: workspacesRoot(env.dataDir) }),
+    alsoPrune: retainedFiles(env.dataDir),
     log,
   });
   pool.start();

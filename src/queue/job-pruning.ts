@@ -1,4 +1,3 @@
-import { pruneTranscripts } from "../pipeline/prune-transcripts.js";
 import type { JobQueue } from "./job-queue.js";
 import type { PoolLogFn } from "./worker-pool.js";
 
@@ -12,10 +11,12 @@ export interface JobPruningOptions {
   firstPassAfterMs?: number;
   /** Jobs deleted per `prune` call; smaller batches let other writers in between. Default 500. */
   batchSize?: number;
-  /** Where this process writes run transcripts; those older than the retention period go too. */
-  transcriptsDir?: string;
-  /** This process's checkouts; mirrors no run used within the retention period go too. */
-  workspace?: { pruneIdleMirrors(cutoff: number): Promise<number> };
+  /**
+   * What else this process keeps past the same cutoff (its run transcripts,
+   * its repository mirrors), by name for the log: each deletes what is older
+   * than the cutoff and says how many it deleted.
+   */
+  alsoPrune?: Record<string, (cutoff: number) => Promise<number>>;
   now?: () => number;
   log?: { info: PoolLogFn; warn: PoolLogFn };
 }
@@ -23,17 +24,14 @@ export interface JobPruningOptions {
 export interface JobPruning {
   /** One pass now (tests, and the first pass after start); resolves to how many jobs it deleted. */
   runOnce(): Promise<number>;
-  /** Transcripts deleted by the passes so far. */
-  readonly transcriptsDeleted: number;
   /** Stops the timer and waits for a pass under way. */
   stop(): Promise<void>;
 }
 
 /**
- * Deletes finished jobs, the run transcripts this process wrote and the
- * repository mirrors no run used, once they are older than the retention
- * period, on a timer, so neither the queue nor a worker's disk grows without
- * bound. Every process with workers runs it; two
+ * Deletes finished jobs, and whatever else `alsoPrune` names, once they are
+ * older than the retention period, on a timer, so neither the queue nor a
+ * worker's disk grows without bound. Every process with workers runs it; two
  * passes at once are harmless (each deletion is its own atomic step).
  */
 export function startJobPruning(options: JobPruningOptions): JobPruning {
@@ -43,7 +41,6 @@ export function startJobPruning(options: JobPruningOptions): JobPruning {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let pass: Promise<number> = Promise.resolve(0);
-  let transcriptsDeleted = 0;
 
   const runPass = async (): Promise<number> => {
     const cutoff = now() - options.retentionMs;
@@ -55,11 +52,13 @@ export function startJobPruning(options: JobPruningOptions): JobPruning {
       // Between batches, so webhooks and claims get the store.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const transcripts = options.transcriptsDir && !stopped ? await pruneTranscripts(options.transcriptsDir, cutoff) : 0;
-    transcriptsDeleted += transcripts;
-    const mirrors = options.workspace && !stopped ? await options.workspace.pruneIdleMirrors(cutoff) : 0;
-    if (total > 0 || transcripts > 0 || mirrors > 0) {
-      options.log?.info({ deleted: total, transcripts, mirrors, cutoff }, "deleted finished jobs, transcripts and idle mirrors past the retention period");
+    const others: Record<string, number> = {};
+    for (const [name, prune] of Object.entries(options.alsoPrune ?? {})) {
+      if (stopped) break;
+      others[name] = await prune(cutoff);
+    }
+    if (total > 0 || Object.values(others).some((n) => n > 0)) {
+      options.log?.info({ deleted: total, ...others, cutoff }, "deleted what is past the retention period");
     }
     return total;
   };
@@ -86,9 +85,6 @@ export function startJobPruning(options: JobPruningOptions): JobPruning {
 
   return {
     runOnce,
-    get transcriptsDeleted() {
-      return transcriptsDeleted;
-    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -79,41 +79,22 @@ describe("startJobPruning", () => {
 
     for (const id of old) expect(await queue.get(id)).toBeUndefined();
     expect((await queue.get(recent))?.state).toBe("cancelled");
-    expect(logged).toEqual([{ deleted: 5, transcripts: 0, mirrors: 0, cutoff: time - 30 * DAY }]);
+    expect(logged).toEqual([{ deleted: 5, cutoff: time - 30 * DAY }]);
     expect(await pruning.runOnce()).toBe(0);
   });
 
-  it("also deletes this process's run transcripts older than the retention period", async () => {
-    const transcripts = join(dir, "transcripts");
-    await mkdir(transcripts);
-    const realNow = Date.now();
-    const write = async (name: string, ageDays: number): Promise<void> => {
-      const file = join(transcripts, name);
-      await writeFile(file, "{}\n");
-      const at = new Date(realNow - ageDays * DAY);
-      await utimes(file, at, at);
-    };
-    await write("old-run.jsonl", 31);
-    await write("recent-run.jsonl", 29);
-    await write("notes.txt", 365); // not a transcript: left alone
-    await mkdir(join(transcripts, "ancient.jsonl")); // a directory by that name: left alone
-    const pruning = startJobPruning({ queue, retentionMs: 30 * DAY, transcriptsDir: transcripts, firstPassAfterMs: 60_000, now: () => realNow });
-    prunings.push(pruning);
-
-    await pruning.runOnce();
-
-    expect((await readdir(transcripts)).sort()).toEqual(["ancient.jsonl", "notes.txt", "recent-run.jsonl"]);
-    expect(pruning.transcriptsDeleted).toBe(1);
-  });
-
-  it("asks the workspace to drop mirrors no run used since the same cutoff, and logs how many went", async () => {
+  it("runs what alsoPrune names with the same cutoff, and logs each by name", async () => {
     const cutoffs: number[] = [];
     const logged: object[] = [];
     const pruning = startJobPruning({
       queue,
       retentionMs: 30 * DAY,
-      workspace: {
-        pruneIdleMirrors: async (cutoff) => {
+      alsoPrune: {
+        transcripts: async (cutoff) => {
+          cutoffs.push(cutoff);
+          return 0;
+        },
+        mirrors: async (cutoff) => {
           cutoffs.push(cutoff);
           return 2;
         },
@@ -126,16 +107,8 @@ describe("startJobPruning", () => {
 
     await pruning.runOnce();
 
-    expect(cutoffs).toEqual([time - 30 * DAY]);
+    expect(cutoffs).toEqual([time - 30 * DAY, time - 30 * DAY]);
     expect(logged).toEqual([{ deleted: 0, transcripts: 0, mirrors: 2, cutoff: time - 30 * DAY }]);
-  });
-
-  it("treats a missing transcripts directory as nothing to delete", async () => {
-    const pruning = startJobPruning({ queue, retentionMs: DAY, transcriptsDir: join(dir, "never-written"), firstPassAfterMs: 60_000 });
-    prunings.push(pruning);
-
-    await expect(pruning.runOnce()).resolves.toBe(0);
-    expect(pruning.transcriptsDeleted).toBe(0);
   });
 
   it("runs on its own timer after the first delay, and stops when told", async () => {
