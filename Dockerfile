@@ -38,7 +38,8 @@ COPY src/agents/definitions ./src/agents/definitions
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-EXPOSE 3000
+# 3000: the webhook server; 3001: a `planwright worker`'s /healthz, /readyz and /metrics.
+EXPOSE 3000 3001
 # One image, two roles: the webhook server answers on PORT (3000), a
 # `planwright worker` on PLANWRIGHT_WORKER_PORT (3001); either one alive is healthy.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD node -e "Promise.any([process.env.PORT||3000,process.env.PLANWRIGHT_WORKER_PORT||3001].map(p=>fetch('http://127.0.0.1:'+p+'/healthz').then(r=>{if(!r.ok)throw new Error(String(r.status))}))).then(()=>process.exit(0),()=>process.exit(1))"
