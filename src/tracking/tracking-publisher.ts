@@ -4,8 +4,15 @@ import type { Job } from "../queue/job.js";
 import { renderTrackingComment, trackingMarker, trackingViewOf } from "./tracking-comment.js";
 import type { TrackingView } from "./tracking-comment.js";
 
-/** How long after enqueueing the webhook's own acknowledgement may still be in flight. */
-const ACKNOWLEDGEMENT_GRACE_MS = 10_000;
+/**
+ * How long after enqueueing the webhook's own acknowledgement may still be in
+ * flight. It no longer holds the webhook answer, and Probot spaces comment
+ * creation about 3 s apart per installation, so a burst of triggers can keep
+ * the last one's comment queued for well over 10 s; a worker that gave up
+ * sooner would post a second tracking comment. Only a crash or a GitHub error
+ * during the acknowledgement makes the worker wait this out.
+ */
+const ACKNOWLEDGEMENT_GRACE_MS = 60_000;
 
 /**
  * Edits a run's tracking comment in place. If the acknowledgement never got
