@@ -255,7 +255,17 @@ export function countJobsWithList(
   };
 }
 
-/** {@link countJobsWithList} for a queue typed as plain `JobQueue`; undefined when it has no `list()`. */
+interface CountingQueue {
+  countActive(): Promise<JobCounts>;
+}
+
+/**
+ * How `/metrics` counts a queue typed as plain `JobQueue`: its own
+ * `countActive()` when it has one (both built-in queues: a constant-cost
+ * query, where listing would walk every finished job on each scrape), else
+ * {@link countJobsWithList}; undefined when it can do neither.
+ */
 export function jobCounterFor(queue: object): (() => Promise<JobCounts>) | undefined {
+  if (typeof (queue as Partial<CountingQueue>).countActive === "function") return () => (queue as CountingQueue).countActive();
   return typeof (queue as Partial<ListableQueue>).list === "function" ? countJobsWithList(queue as ListableQueue) : undefined;
 }

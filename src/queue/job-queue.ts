@@ -114,6 +114,12 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
+/** Queued and running jobs, as `/metrics` reports them on every scrape. */
+export interface ActiveJobCounts {
+  queued: number;
+  running: number;
+}
+
 /** Narrows `list()` on backends that offer it (for status pages and the CLI). */
 export interface JobListFilter {
   state?: JobState;

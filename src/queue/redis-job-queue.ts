@@ -29,7 +29,16 @@ import type { RedisClient } from "./redis-client.js";
 import { ConfigurationError, messageOf } from "../errors.js";
 import type { Job } from "./job.js";
 import { DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
-import type { EnqueueRequest, EnqueueResult, JobListFilter, JobOutcome, JobQueue, LeaseStatus, RetryBackoff } from "./job-queue.js";
+import type {
+  ActiveJobCounts,
+  EnqueueRequest,
+  EnqueueResult,
+  JobListFilter,
+  JobOutcome,
+  JobQueue,
+  LeaseStatus,
+  RetryBackoff,
+} from "./job-queue.js";
 import { arrayOf, jobFromReply, jobOrUndefined, jobsFromReply, stringOf } from "./redis-job-record.js";
 import { DEFAULT_REDIS_PREFIX, redisQueueKeys } from "./redis-keys.js";
 import type { RedisQueueKeys } from "./redis-keys.js";
@@ -238,6 +247,12 @@ export class RedisJobQueue implements JobQueue {
 
   async setTrackingComment(jobId: string, commentId: number): Promise<void> {
     await this.run(QUEUE_SCRIPTS.setTrackingComment, [jobId, commentId]);
+  }
+
+  /** Two set sizes: a scrape costs the same however many finished jobs there are. */
+  async countActive(): Promise<ActiveJobCounts> {
+    const [queued, running] = await Promise.all([this.redis.zcard(this.keys.queued), this.redis.zcard(this.keys.running)]);
+    return { queued, running };
   }
 
   /** Jobs newest first, for status pages and the CLI. */

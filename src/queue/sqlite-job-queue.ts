@@ -8,6 +8,7 @@ import { DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
 import type {
   EnqueueRequest,
   EnqueueResult,
+  ActiveJobCounts,
   JobListFilter,
   JobOutcome,
   JobQueue,
@@ -316,6 +317,17 @@ export class SqliteJobQueue implements JobQueue {
     this.db
       .prepare(`UPDATE jobs SET spec = json_set(spec, '$.trackingCommentId', ?), updated_at = ? WHERE id = ?`)
       .run(commentId, this.now(), jobId);
+  }
+
+  /** Answered from the claim index, so a scrape costs the same however many finished jobs there are. */
+  async countActive(): Promise<ActiveJobCounts> {
+    const rows = this.db
+      .prepare<[], { state: string; n: number }>(
+        `SELECT state, COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'running') GROUP BY state`,
+      )
+      .all();
+    const count = (state: string): number => rows.find((row) => row.state === state)?.n ?? 0;
+    return { queued: count("queued"), running: count("running") };
   }
 
   /** Jobs newest first, for status pages and the CLI. */

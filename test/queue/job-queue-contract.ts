@@ -884,6 +884,23 @@ export function describeJobQueueContract(
       });
     });
 
+    describe("countActive", () => {
+      it("counts queued and running jobs, a handed-back one as running, finished ones not at all", async (ctx) => {
+        const counting = queue as JobQueue & { countActive?: () => Promise<{ queued: number; running: number }> };
+        if (!counting.countActive) return ctx.skip();
+        expect(await counting.countActive()).toEqual({ queued: 0, running: 0 });
+        const first = await queue.enqueue(requestFor(1));
+        const second = await queue.enqueue(requestFor(2));
+        await queue.enqueue(requestFor(3));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.claim("worker-b", LEASE_MS);
+        await queue.finish(first.job.id, "worker-a", { state: "succeeded", message: "done" });
+        await queue.release(second.job.id, "worker-b");
+
+        expect(await counting.countActive()).toEqual({ queued: 1, running: 1 });
+      });
+    });
+
     describe("tracking comment", () => {
       it("stores the comment id in the spec and leaves the rest alone", async () => {
         const { job } = await queue.enqueue(requestFor(1));
