@@ -3,6 +3,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { Probot } from "probot";
 import { loadEnv } from "../config/env.js";
+import type { PlanwrightEnv } from "../config/env.js";
 import { ConfigurationError, messageOf } from "../errors.js";
 import { createQueue, sqliteQueuePath } from "../queue/create-queue.js";
 import type { CreatedQueue } from "../queue/create-queue.js";
@@ -103,8 +104,11 @@ export async function jobsCommand(argv: string[], io: CliIO, deps: JobsCommandDe
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return usage(`--limit must be a whole number from 1 to 10000, got "${values.limit}"`);
 
   let queue: CreatedQueue;
+  // Read once: the queue and, for a cancel, GitHub both come from these settings.
+  let settings: Settings;
   try {
-    queue = await openQueue(io, deps);
+    settings = await readSettings(io);
+    queue = await openQueue(settings.env, deps);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     io.stderr(`planwright jobs: ${error.message}\n${error.problems.map((p) => `  - ${p}\n`).join("")}`);
@@ -126,7 +130,7 @@ export async function jobsCommand(argv: string[], io: CliIO, deps: JobsCommandDe
     const after = await queue.cancel(job.id, by);
     io.stdout(`${describeCancel(job, after, queue.kind)}\n`);
     if (job.state === "queued" && after?.state === "cancelled") {
-      await finishTrackingComment(after, by, io, deps.githubFor ?? ((j) => githubWithAppCredentials(io, j)), now());
+      await finishTrackingComment(after, by, io, deps.githubFor ?? ((j) => githubWithAppCredentials(settings, io.cwd, j)), now());
     }
     return 0;
   } catch (error) {
@@ -138,8 +142,18 @@ export async function jobsCommand(argv: string[], io: CliIO, deps: JobsCommandDe
   }
 }
 
-async function openQueue(io: CliIO, deps: JobsCommandDeps): Promise<CreatedQueue> {
-  const env = loadEnv({ ...io.env, ...(await readDotEnv(io.cwd)) }, io.cwd);
+interface Settings {
+  /** The environment with .env applied over it, as `npm start` sees it. */
+  processEnv: NodeJS.ProcessEnv;
+  env: PlanwrightEnv;
+}
+
+async function readSettings(io: CliIO): Promise<Settings> {
+  const processEnv = { ...io.env, ...(await readDotEnv(io.cwd)) };
+  return { processEnv, env: loadEnv(processEnv, io.cwd) };
+}
+
+async function openQueue(env: PlanwrightEnv, deps: JobsCommandDeps): Promise<CreatedQueue> {
   // Opening the SQLite queue creates the file; a typo in PLANWRIGHT_DATA_DIR should say so instead.
   if (!env.redisUrl && !existsSync(sqliteQueuePath(env))) {
     throw new ConfigurationError(`there is no job queue at ${sqliteQueuePath(env)}.`, [
@@ -185,11 +199,13 @@ async function finishTrackingComment(
 }
 
 /** The app's installation, as a worker reaches it; undefined without credentials. */
-async function githubWithAppCredentials(io: CliIO, job: Job): Promise<Pick<GitHubPort, "updateComment"> | undefined> {
-  const processEnv = { ...io.env, ...(await readDotEnv(io.cwd)) };
-  const credentials = await readAppCredentials(processEnv, io.cwd);
+async function githubWithAppCredentials(
+  { processEnv, env }: Settings,
+  cwd: string,
+  job: Job,
+): Promise<Pick<GitHubPort, "updateComment"> | undefined> {
+  const credentials = await readAppCredentials(processEnv, cwd);
   if (!credentials.ok) return undefined;
-  const env = loadEnv(processEnv, io.cwd);
   const app = new Probot({ appId: credentials.appId, privateKey: credentials.privateKey, baseUrl: env.githubApiUrl, logLevel: "warn" });
   const octokit = await app.auth(job.spec.installationId);
   return createOctokitGitHubPort(octokit, { owner: job.spec.repository.owner, repo: job.spec.repository.name });
