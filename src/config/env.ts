@@ -42,6 +42,12 @@ const retentionDays = wholeNumber(
     `${MIN_RETENTION_DAYS} to 3650 (got "${value}"); GitHub redelivers webhooks up to ${MIN_RETENTION_DAYS} days old`,
 );
 
+const redisUrl = (name: string) =>
+  z
+    .string()
+    .regex(/^rediss?:\/\//, `${name} must start with redis:// or rediss://`)
+    .optional();
+
 /** 3000 is the webhook server's (Probot's PORT), so a worker beside it on one host needs another. */
 export const DEFAULT_WORKER_PORT = 3001;
 
@@ -111,14 +117,8 @@ const envSchema = z.object({
   PLANWRIGHT_SANDBOX: z
     .enum(["auto", "bwrap", "none"], { message: 'PLANWRIGHT_SANDBOX must be "auto", "bwrap" or "none"' })
     .default("auto"),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://")
-    .optional(),
-  PLANWRIGHT_REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, "PLANWRIGHT_REDIS_URL must start with redis:// or rediss://")
-    .optional(),
+  REDIS_URL: redisUrl("REDIS_URL"),
+  PLANWRIGHT_REDIS_URL: redisUrl("PLANWRIGHT_REDIS_URL"),
   // Blank means unset, as for the numeric settings.
   PLANWRIGHT_REDIS_PREFIX: z.preprocess(
     (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),

@@ -1,3 +1,4 @@
+import { DEFAULT_PRUNE_BATCH } from "./job-queue.js";
 import type { JobQueue } from "./job-queue.js";
 import type { PoolLogFn } from "./worker-pool.js";
 
@@ -37,7 +38,7 @@ export interface JobPruning {
 export function startJobPruning(options: JobPruningOptions): JobPruning {
   const now = options.now ?? Date.now;
   const intervalMs = options.intervalMs ?? 60 * 60 * 1000;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? DEFAULT_PRUNE_BATCH;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let pass: Promise<number> = Promise.resolve(0);

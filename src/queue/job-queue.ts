@@ -48,6 +48,9 @@ export interface RetryBackoff {
   maxMs: number;
 }
 
+/** How many finished jobs one `prune` call deletes at most, unless told otherwise. */
+export const DEFAULT_PRUNE_BATCH = 500;
+
 export const DEFAULT_RETRY_BACKOFF: RetryBackoff = { baseMs: 15_000, maxMs: 10 * 60_000 };
 
 /** The wait before the next claim of a job whose `attempts`-th lease ran out. */

@@ -28,7 +28,7 @@ import { createRedisClient } from "./redis-client.js";
 import type { RedisClient } from "./redis-client.js";
 import { ConfigurationError, messageOf } from "../errors.js";
 import type { Job } from "./job.js";
-import { DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
+import { DEFAULT_PRUNE_BATCH, DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
 import type {
   ActiveJobCounts,
   EnqueueRequest,
@@ -88,7 +88,6 @@ export type QueueEventListener = (jobId: string) => void;
 export const REDIS_SCHEMA_VERSION = 1;
 
 const DEFAULT_LIST_LIMIT = 100;
-const DEFAULT_PRUNE_LIMIT = 500;
 
 /** The same words as SqliteJobQueue's, so a person reads one message whichever queue ran the job. */
 const ABANDONED_TEMPLATE =
@@ -212,7 +211,7 @@ export class RedisJobQueue implements JobQueue {
     return jobOrUndefined(await this.run(QUEUE_SCRIPTS.release, [jobId, workerId]));
   }
 
-  async prune(finishedBefore: number, limit: number = DEFAULT_PRUNE_LIMIT): Promise<number> {
+  async prune(finishedBefore: number, limit: number = DEFAULT_PRUNE_BATCH): Promise<number> {
     const deleted = await this.run(QUEUE_SCRIPTS.prune, [Math.floor(finishedBefore), limit]);
     if (typeof deleted !== "number") throw new Error(`Redis queue: the prune script answered ${String(deleted)}`);
     return deleted;

@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { ConfigurationError } from "../errors.js";
 import type { Job, JobSpec, JobState } from "./job.js";
-import { DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
+import { DEFAULT_PRUNE_BATCH, DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
 import type {
   EnqueueRequest,
   EnqueueResult,
@@ -36,7 +36,6 @@ export const SCHEMA_VERSION = 2;
 
 const JOB_STATES: readonly JobState[] = ["queued", "running", "succeeded", "failed", "cancelled"];
 const DEFAULT_LIST_LIMIT = 100;
-const DEFAULT_PRUNE_LIMIT = 500;
 
 // `seq` breaks ties between jobs created in the same millisecond (and under a
 // frozen test clock) without relying on rowids, which VACUUM may renumber.
@@ -235,7 +234,7 @@ export class SqliteJobQueue implements JobQueue {
       .immediate();
   }
 
-  async prune(finishedBefore: number, limit: number = DEFAULT_PRUNE_LIMIT): Promise<number> {
+  async prune(finishedBefore: number, limit: number = DEFAULT_PRUNE_BATCH): Promise<number> {
     return this.db
       .prepare(
         `DELETE FROM jobs WHERE id IN (
