@@ -9,7 +9,7 @@ import { makeJobSpec } from "../helpers/job-spec.js";
 import { describeJobQueueContract } from "./job-queue-contract.js";
 import { startRedisCluster } from "./redis-cluster-harness.js";
 import type { RedisClusterHandle } from "./redis-cluster-harness.js";
-import { uniquePrefix, waitFor } from "./redis-harness.js";
+import { redisContractFactory, uniquePrefix, waitFor } from "./redis-harness.js";
 
 let cluster: RedisClusterHandle;
 
@@ -23,23 +23,10 @@ afterAll(async () => {
 
 // The whole contract again, against three masters: every script must find all
 // of its keys in the one slot the `{prefix}` hash tag puts them in.
-describeJobQueueContract("RedisJobQueue on a Redis Cluster", async ({ now, maxAttempts, retryBackoff }) => {
-  const prefix = uniquePrefix("cluster");
-  const handles: RedisJobQueue[] = [];
-  const open = async (): Promise<RedisJobQueue> => {
-    const handle = await RedisJobQueue.connect({ url: cluster.url, cluster: true, prefix, now, maxAttempts, retryBackoff, subscribe: false });
-    handles.push(handle);
-    return handle;
-  };
-  return {
-    queue: await open(),
-    reopen: open,
-    // Each test has its own prefix, and the cluster goes away with the file.
-    cleanup: async () => {
-      for (const handle of handles) await handle.close();
-    },
-  };
-});
+describeJobQueueContract(
+  "RedisJobQueue on a Redis Cluster",
+  redisContractFactory("cluster", () => ({ url: cluster.url, cluster: true })),
+);
 
 function request(issueNumber: number) {
   const deliveryId = `delivery-${issueNumber}-${Math.random().toString(36).slice(2)}`;

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { redisQueueKeyPattern } from "../../src/queue/redis-keys.js";
+import { RedisJobQueue } from "../../src/queue/redis-job-queue.js";
+import type { JobQueueHarness, JobQueueHarnessOptions } from "./job-queue-contract.js";
 
 /** CI (.ci/run) guarantees a Redis here; a developer may point the tests elsewhere. */
 export const TEST_REDIS_URL = process.env.PLANWRIGHT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -60,4 +62,34 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * The contract suite's factory for a RedisJobQueue at `url` under a fresh
+ * prefix: handles without events (the contract needs none, and one connection
+ * per handle keeps the suite light), all closed and the keys deleted at cleanup.
+ */
+export function redisContractFactory(
+  label: string,
+  connection: () => { url: string; cluster?: boolean },
+): (options: JobQueueHarnessOptions) => Promise<JobQueueHarness> {
+  return async ({ now, maxAttempts, retryBackoff }) => {
+    const prefix = uniquePrefix(label);
+    const { url, cluster } = connection();
+    const handles: RedisJobQueue[] = [];
+    const open = async (): Promise<RedisJobQueue> => {
+      const handle = await RedisJobQueue.connect({ url, cluster: cluster ?? false, prefix, now, maxAttempts, retryBackoff, subscribe: false });
+      handles.push(handle);
+      return handle;
+    };
+    return {
+      queue: await open(),
+      reopen: open,
+      cleanup: async () => {
+        for (const handle of handles) await handle.close();
+        // A cluster's keys go with the cluster; deleteQueueKeys scans one server only.
+        if (!cluster) await deleteQueueKeys(prefix);
+      },
+    };
+  };
 }

@@ -7,28 +7,11 @@ import type { RedisJobQueueOptions } from "../../src/queue/redis-job-queue.js";
 import { redisQueueKeys } from "../../src/queue/redis-keys.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
 import { describeJobQueueContract } from "./job-queue-contract.js";
-import { deleteQueueKeys, requireRedis, TEST_REDIS_URL, uniquePrefix, waitFor } from "./redis-harness.js";
+import { deleteQueueKeys, redisContractFactory, requireRedis, TEST_REDIS_URL, uniquePrefix, waitFor } from "./redis-harness.js";
 
 beforeAll(requireRedis);
 
-describeJobQueueContract("RedisJobQueue", async ({ now, maxAttempts, retryBackoff }) => {
-  const prefix = uniquePrefix("contract");
-  const handles: RedisJobQueue[] = [];
-  const open = async (): Promise<RedisJobQueue> => {
-    // The contract needs no events; one connection per handle keeps 60 tests light.
-    const handle = await RedisJobQueue.connect({ url: TEST_REDIS_URL, prefix, now, maxAttempts, retryBackoff, subscribe: false });
-    handles.push(handle);
-    return handle;
-  };
-  return {
-    queue: await open(),
-    reopen: open,
-    cleanup: async () => {
-      for (const handle of handles) await handle.close();
-      await deleteQueueKeys(prefix);
-    },
-  };
-});
+describeJobQueueContract("RedisJobQueue", redisContractFactory("contract", () => ({ url: TEST_REDIS_URL })));
 
 function requestFor(issueNumber: number, options: { deliveryId?: string; serial?: boolean } = {}): EnqueueRequest {
   const deliveryId = options.deliveryId ?? `delivery-${issueNumber}-${Math.random().toString(36).slice(2)}`;
