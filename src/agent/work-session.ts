@@ -82,15 +82,11 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
   const emit = input.onEvent ?? (() => undefined);
   let setup: CommandOutcome | null = null;
   let setupArtifacts: SetupArtifacts = new Map();
+  const runCommand = (command: string): Promise<CommandOutcome> =>
+    runProjectCommand({ sandbox: input.sandbox, worktree: input.worktree, command, timeoutMs: input.commands.testTimeoutMs, ...optional(input) });
   if (input.commands.setup) {
     emit({ type: "phase", phase: "setup" });
-    setup = await runProjectCommand({
-      sandbox: input.sandbox,
-      worktree: input.worktree,
-      command: input.commands.setup,
-      timeoutMs: input.commands.testTimeoutMs,
-      ...optional(input),
-    });
+    setup = await runCommand(input.commands.setup);
     emit({ type: "command", label: "setup", outcome: setup });
     setupArtifacts = await recordSetupArtifacts(input.worktree);
   }
@@ -148,13 +144,7 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
     if (result.stopReason === "cancelled" || result.stopReason === "model_error") break;
     if (!input.commands.test) break;
     emit({ type: "phase", phase: "verify" });
-    verification = await runProjectCommand({
-      sandbox: input.sandbox,
-      worktree: input.worktree,
-      command: input.commands.test,
-      timeoutMs: input.commands.testTimeoutMs,
-      ...optional(input),
-    });
+    verification = await runCommand(input.commands.test);
     emit({ type: "command", label: "test", outcome: verification });
     if (verification.passed || verification.cancelled) break;
     if (result.stopReason !== "completed" || round >= input.limits.fixRounds) break;
