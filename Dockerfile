@@ -1,12 +1,14 @@
-# syntax=docker/dockerfile:1.7
 # planwright: one image for the webhook server and for workers.
 #   docker run -p 3000:3000 --env-file .env -v planwright-data:/data planwright
 # No secrets are baked in; pass APP_ID, PRIVATE_KEY, WEBHOOK_SECRET and
 # ANTHROPIC_API_KEY at run time.
 
 ARG NODE_VERSION=20.20
+# Any Debian bookworm image with Node.js in /usr/local and a `node` user (uid
+# 1000) will do; test/docker/offline-base-images.sh builds one without Docker Hub.
+ARG NODE_IMAGE=node:${NODE_VERSION}-bookworm-slim
 
-FROM node:${NODE_VERSION}-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 compiles a native addon when no prebuilt binary matches.
 RUN apt-get update \
@@ -19,7 +21,7 @@ COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 # git does the checkouts; bubblewrap sandboxes the agent's commands; ripgrep
 # backs the Grep tool; tini reaps the processes the agent starts.
 RUN apt-get update \

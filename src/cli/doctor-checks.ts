@@ -11,6 +11,7 @@ import { pingRedis } from "../health/ping-redis.js";
 import { probeWritableDir } from "../health/probe-writable-dir.js";
 import { DEFAULT_BWRAP_PATH } from "../sandbox/bwrap-sandbox.js";
 import { probeBwrap } from "../sandbox/probe-bwrap.js";
+import { DOCKER_SANDBOX_OPTIONS } from "../sandbox/create-sandbox.js";
 import { DEFAULT_PATH } from "../sandbox/safe-env.js";
 
 export type CheckMark = "ok" | "warn" | "fail";
@@ -90,8 +91,7 @@ export async function checkBubblewrap(env: NodeJS.ProcessEnv): Promise<CheckLine
   if (mode === "none") return warn(`bubblewrap cannot start a sandbox here, and PLANWRIGHT_SANDBOX=none does not use it: ${probe.reason}`);
   return problem(
     `bubblewrap is installed but cannot start a sandbox: ${probe.reason} — allow unprivileged user namespaces ` +
-      "(Ubuntu 24.04+: sysctl kernel.apparmor_restrict_unprivileged_userns=0), and in Docker run with " +
-      "--security-opt seccomp=unconfined --security-opt apparmor=unconfined",
+      `(Ubuntu 24.04+: sysctl kernel.apparmor_restrict_unprivileged_userns=0), and in Docker run with ${DOCKER_SANDBOX_OPTIONS}`,
   );
 }
 

@@ -19,12 +19,20 @@ export interface CreateSandboxOptions {
   hostHome?: string;
 }
 
+/**
+ * What a Docker container needs for bubblewrap: seccomp and AppArmor let it
+ * create namespaces, and `systempaths` unmasks /proc, without which bwrap
+ * cannot mount the sandbox's own /proc ("Can't mount proc on /newroot/proc").
+ * Found by running the image, not by reading about it.
+ */
+export const DOCKER_SANDBOX_OPTIONS = "--security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined";
+
 const HOW_TO_FIX = [
   "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap; Alpine: apk add bubblewrap)",
   "allow unprivileged user namespaces if planwright does not run as root (Debian: sysctl kernel.unprivileged_userns_clone=1; " +
     "Ubuntu 24.04+: sysctl kernel.apparmor_restrict_unprivileged_userns=0)",
-  "in Docker, the default seccomp and AppArmor profiles block namespaces: run the container with " +
-    "--security-opt seccomp=unconfined --security-opt apparmor=unconfined (or a profile that allows them)",
+  "in Docker, the default seccomp and AppArmor profiles block namespaces and the masked /proc blocks the sandbox's own: " +
+    `run the container with ${DOCKER_SANDBOX_OPTIONS} (or profiles that allow them)`,
 ];
 
 /**

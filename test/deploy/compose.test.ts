@@ -70,7 +70,7 @@ describe("docker-compose.yml", () => {
     // An anonymous volume: a named one would be shared by every replica.
     expect(worker.volumes).toEqual(["/data"]);
     expect(Object.keys(volumes ?? {})).not.toContain("worker-data");
-    expect(worker.security_opt).toEqual(["seccomp=unconfined", "apparmor=unconfined"]);
+    expect(worker.security_opt).toEqual(["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"]);
     expect(worker.ports).toBeUndefined();
   });
 
@@ -126,5 +126,18 @@ describe("Dockerfile", () => {
     } finally {
       await new Promise((resolve) => healthy.close(resolve));
     }
+  });
+});
+
+describe(".dockerignore", () => {
+  it("keeps secrets and local state out of the build context, and out of git's way", async () => {
+    const ignored = (await readFile(path.join(root, ".dockerignore"), "utf8")).split("\n").map((l) => l.trim());
+    // `docker build` sends the whole context to the engine: a developer's .env or app key must not travel.
+    for (const entry of [".env", ".env.*", "*.pem", "node_modules", ".git", ".planwright"]) expect(ignored).toContain(entry);
+    // Everything the Dockerfile copies must stay in the context.
+    const dockerfile = await readFile(path.join(root, "Dockerfile"), "utf8");
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    expect(copied).toEqual(expect.arrayContaining(["package.json", "src", "app.yml"]));
+    for (const source of copied) expect(ignored).not.toContain(source);
   });
 });

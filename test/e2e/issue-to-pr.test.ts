@@ -1,19 +1,21 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { graphqlRoute, issueLabeledPayload, reviewSubmittedPayload, sendWebhook, startFakeGitHub } from "../helpers/fake-github-server.js";
+import { graphqlRoute, issueLabeledPayload, reviewSubmittedPayload, sendWebhook } from "../helpers/fake-github-server.js";
 import type { FakeGitHub } from "../helpers/fake-github-server.js";
-import { git, makeRepo } from "../helpers/git-repo.js";
+import { git } from "../helpers/git-repo.js";
 import { startPlanwright, waitFor } from "../helpers/planwright-process.js";
 import type { PlanwrightProcess } from "../helpers/planwright-process.js";
 import { TEST_PRIVATE_KEY } from "../helpers/probot.js";
 import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
-import type { Reply, ScriptedModel } from "../helpers/scripted-model.js";
+import type { ScriptedModel } from "../helpers/scripted-model.js";
+import { goodRun, startWidgetsWorld, WIDGETS_BRANCH } from "../helpers/widgets-world.js";
+import type { WidgetsWorld } from "../helpers/widgets-world.js";
 import { freePort } from "../helpers/free-port.js";
 import { startPlanwrightWorker } from "../helpers/planwright-worker.js";
 import { deleteQueueKeys, requireRedis, TEST_REDIS_URL, uniquePrefix } from "../queue/redis-harness.js";
@@ -21,19 +23,10 @@ import { deleteQueueKeys, requireRedis, TEST_REDIS_URL, uniquePrefix } from "../
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SECRET = "e2e-webhook-secret-value";
-const BRANCH = "planwright/issue-1-add-a-health-check";
+const BRANCH = WIDGETS_BRANCH;
 
-const PROJECT = {
-  "package.json": JSON.stringify({ name: "widgets", version: "1.0.0", scripts: { test: "node test.js" } }, null, 2),
-  "package-lock.json": JSON.stringify({ name: "widgets", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "widgets", version: "1.0.0" } } }, null, 2),
-  "test.js": 'const { ok } = require("./health.js");\nif (ok !== true) { console.error("health is not ok"); process.exit(1); }\nconsole.log("1 test passed");\n',
-  "health.js": "exports.ok = undefined;\n",
-  "docs/plans/backend-plan.md": "# Plan\n\nhealth.js exports ok = true.\n",
-  "docs/intent/product-intent.md": "# Intent\n\n- The service reports its health.\n",
-};
-
+let world: WidgetsWorld | undefined;
 let fake: FakeGitHub;
-let gitRoot: string;
 let model: ScriptedModel | undefined;
 let server: PlanwrightProcess | undefined;
 const temporary: string[] = [];
@@ -48,7 +41,8 @@ afterEach(async () => {
   server = undefined;
   await model?.close();
   model = undefined;
-  await fake?.close();
+  await world?.close();
+  world = undefined;
   for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
@@ -56,18 +50,12 @@ afterAll(async () => {
   for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-async function world(): Promise<{ data: string; bare: string }> {
-  gitRoot = await mkdtemp(path.join(os.tmpdir(), "pw-e2e-git-"));
+async function startWorld(): Promise<{ data: string; bare: string }> {
+  world = await startWidgetsWorld();
+  fake = world.fake;
   const data = await mkdtemp(path.join(os.tmpdir(), "pw-e2e-data-"));
-  const work = await makeRepo(PROJECT);
-  temporary.push(gitRoot, data, work);
-  fake = await startFakeGitHub({ git: { root: gitRoot } });
-  const bare = path.join(gitRoot, "acme", "widgets.git");
-  await mkdir(path.dirname(bare), { recursive: true });
-  await git(work, "clone", "-q", "--bare", work, bare);
-  fake.repos.add({ owner: "acme", name: "widgets", ownerType: "Organization", collaborators: { alice: "write" } });
-  fake.addIssue({ owner: "acme", repo: "widgets", title: "Add a health check", body: "health.js must report ok.", user: "alice" });
-  return { data, bare };
+  temporary.push(data);
+  return { data, bare: world.bare };
 }
 
 function serverEnv(data: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -86,13 +74,6 @@ function serverEnv(data: string, extra: Record<string, string> = {}): Record<str
   };
 }
 
-/** Edit health.js, run the tests, report: the model's part of a good run. */
-function goodRun(index: number): Reply {
-  if (index === 0) return toolUseReply([{ name: "Edit", input: { file_path: "health.js", old_string: "undefined", new_string: "true" } }]);
-  if (index === 1) return toolUseReply([{ name: "Bash", input: { command: "npm test" } }]);
-  return textReply(SAMPLE_REPORT);
-}
-
 async function label(): Promise<void> {
   const payload = await issueLabeledPayload(fake, { owner: "acme", repo: "widgets", issueNumber: 1, label: "backend", sender: "alice" });
   const response = await sendWebhook({ url: server!.webhookUrl, secret: SECRET, event: "issues", payload });
@@ -101,7 +82,7 @@ async function label(): Promise<void> {
 
 describe("end to end: a labelled issue becomes a tested pull request", () => {
   it("opens the pull request on GitHub with a pushed branch whose tests pass", async () => {
-    const { data, bare } = await world();
+    const { data, bare } = await startWorld();
     model = await startScriptedModel((_request, index) => goodRun(index));
     server = await startPlanwright(serverEnv(data));
     await label();
@@ -135,7 +116,7 @@ describe("end to end: a labelled issue becomes a tested pull request", () => {
   }, 120_000);
 
   it("finishes the job after a crash mid-run, with one pull request in the end", async () => {
-    const { data } = await world();
+    const { data } = await startWorld();
     let crashed = false;
     let releaseHang: () => void = () => undefined;
     model = await startScriptedModel(async (_request, index) => {
@@ -172,7 +153,7 @@ describe("end to end: a labelled issue becomes a tested pull request", () => {
   }, 150_000);
 
   it("answers a review that requests changes with a new commit on the same pull request", async () => {
-    const { data, bare } = await world();
+    const { data, bare } = await startWorld();
     // Requests for the first run have one user message; the revise run starts a new conversation too,
     // so the script tells them apart by whether review feedback is in the first message.
     model = await startScriptedModel((request) => {
@@ -231,7 +212,7 @@ describe("end to end: the scale-out layout", () => {
   beforeAll(requireRedis);
 
   it("turns a labelled issue into a pull request with a webhook-only server and a separate worker process on Redis", async () => {
-    const { data } = await world();
+    const { data } = await startWorld();
     model = await startScriptedModel((_request, index) => goodRun(index));
     const prefix = uniquePrefix("e2e-split");
     const redis = { REDIS_URL: TEST_REDIS_URL, PLANWRIGHT_REDIS_PREFIX: prefix };

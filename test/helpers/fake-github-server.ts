@@ -67,6 +67,12 @@ export interface StartFakeGitHubOptions {
    * `files` or `bareRepoPath` then read their contents from there too.
    */
   git?: { root: string; hold?: GitHttpServerOptions["hold"] };
+  /**
+   * Where to listen, and the host name the fake puts in the URLs it hands out
+   * (clone URLs, `html_url`s). Default 127.0.0.1 for both; the Docker test
+   * listens on every interface and advertises an address containers reach.
+   */
+  listen?: { host: string; advertisedHost: string };
 }
 
 /** Makes a request matching `route` fail, as GitHub sometimes does. */
@@ -83,7 +89,7 @@ export interface Failure {
 }
 
 export interface FakeGitHub {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (or the advertised host). */
   url: string;
   /** `${url}/api/v3` */
   apiUrl: string;
@@ -295,10 +301,10 @@ export async function startFakeGitHub(options: StartFakeGitHubOptions = {}): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(0, options.listen?.host ?? "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const host = `127.0.0.1:${port}`;
+  const host = `${options.listen?.advertisedHost ?? "127.0.0.1"}:${port}`;
   const url = `http://${host}`;
   const apiUrl = `${url}${API_PREFIX}`;
   const fakeState = new FakeGitHubState({

@@ -32,7 +32,11 @@ export interface ScriptedModel {
  * A local stand-in for the Messages API: real HTTP on loopback, answers
  * scripted per request, every request recorded for assertions.
  */
-export async function startScriptedModel(script: Script | Reply[]): Promise<ScriptedModel> {
+export async function startScriptedModel(
+  script: Script | Reply[],
+  /** Where to listen and the host name in `url`; default 127.0.0.1 for both. */
+  listen: { host: string; advertisedHost: string } = { host: "127.0.0.1", advertisedHost: "127.0.0.1" },
+): Promise<ScriptedModel> {
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
     let raw = "";
@@ -58,10 +62,10 @@ export async function startScriptedModel(script: Script | Reply[]): Promise<Scri
       res.end(JSON.stringify(reply.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, listen.host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${listen.advertisedHost}:${port}`,
     requests,
     close: () =>
       new Promise((resolve) => {
