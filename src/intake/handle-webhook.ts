@@ -15,6 +15,7 @@ import { isIgnored } from "../triggers/trigger.js";
 import type { AgentRoute, ImplementTrigger, ReviseTrigger, StopTrigger, TriggerRules } from "../triggers/trigger.js";
 import {
   alreadyActiveComment,
+  CONFIG_ERROR_MARKER,
   invalidConfigComment,
   closedPullRequestComment,
   nothingToStopComment,
@@ -106,13 +107,9 @@ export async function handleWebhook(
   const route = routes.find((r) => r.name === trigger.agent);
   if (!route) return { status: "ignored", reason: `agent ${trigger.agent} has no route` };
 
-  if (problems.length) {
-    deps.log.info({ repo: repo.fullName, problems }, "trigger refused: invalid repository config");
-    await access.github.createComment(trigger.number, invalidConfigComment(problems, repo.defaultBranch, route.command));
-    await safely(deps, "reacting confused", () => access.github.addReaction(trigger.reactTo, "confused"));
-    return { status: "invalid-config", problems };
-  }
-
+  // Who asked comes before what is wrong with the config: the config-error comment lists the
+  // repository's settings, and someone who may not start a run gets only the polite refusal.
+  // With a config that does not parse, the defaults decide (write access, no bots).
   const allowedBot = effective.allowed_bots.some((b) => b.toLowerCase() === trigger.actor.toLowerCase());
   if (!allowedBot) {
     const permission = await access.github.getPermission(trigger.actor);
@@ -121,6 +118,13 @@ export async function handleWebhook(
       deps.log.info({ repo: repo.fullName, actor: trigger.actor, permission }, "trigger refused: not enough permission");
       return { status: "refused", actor: trigger.actor };
     }
+  }
+
+  if (problems.length) {
+    deps.log.info({ repo: repo.fullName, problems }, "trigger refused: invalid repository config");
+    await reportConfigProblems(access.github, trigger.number, invalidConfigComment(problems, repo.defaultBranch, route.command));
+    await safely(deps, "reacting confused", () => access.github.addReaction(trigger.reactTo, "confused"));
+    return { status: "invalid-config", problems };
   }
 
   if (trigger.kind === "stop") return stop(trigger, route, repo, access, deps);
@@ -146,6 +150,16 @@ async function loadRepoConfig(access: RepositoryAccess): Promise<{ config: RepoC
   }
   const parsed = parseRepoConfig(raw);
   return parsed.ok ? { config: parsed.config, problems: [] } : { config: undefined, problems: parsed.problems };
+}
+
+/**
+ * The same problems twice on one issue are one comment: a retry before the fix lands gets
+ * the 😕 reaction only. Different problems (a half-fixed file) get a new comment.
+ */
+async function reportConfigProblems(github: GitHubPort, number: number, body: string): Promise<void> {
+  const previous = await github.findComment(number, CONFIG_ERROR_MARKER);
+  if (previous?.body === body) return;
+  await github.createComment(number, body);
 }
 
 async function refuse(

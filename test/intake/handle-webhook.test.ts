@@ -257,6 +257,30 @@ describe("handleWebhook: refusals", () => {
     expect(await s.queue.list()).toHaveLength(0);
   });
 
+  it("gives someone without access the polite refusal, not the config's problems", async () => {
+    s.config = { auto_triger: true };
+    s.github.permissions.set("visitor", "read");
+    const outcome = await deliver("issue_comment", issueComment("/backend", { sender: "visitor" }));
+    expect(outcome).toEqual({ status: "refused", actor: "visitor" });
+    expect(s.github.comments).toHaveLength(1);
+    expect(s.github.comments[0]?.body).toMatch(/Thanks for the request, @visitor/);
+    expect(s.github.comments[0]?.body).not.toMatch(/auto_triger|planwright\.yml/);
+  });
+
+  it("says the same config problems once per issue, and again when they change", async () => {
+    s.config = { auto_triger: true };
+    await deliver("issues", labeled());
+    await deliver("issue_comment", issueComment("/backend"));
+    expect(s.github.comments).toHaveLength(1);
+    // Both attempts were seen: each got its 😕.
+    expect(s.github.reactions.filter((r) => r.content === "confused")).toHaveLength(2);
+
+    s.config = { auto_trigger: true, limits: { turns: 0 } };
+    expect((await deliver("issue_comment", issueComment("/backend"))).status).toBe("invalid-config");
+    expect(s.github.comments).toHaveLength(2);
+    expect(s.github.comments[1]?.body).toMatch(/`limits\.turns`/);
+  });
+
   it("reports YAML that does not parse", async () => {
     s.configError = Object.assign(new Error("bad indentation of a mapping entry (3:5)"), { name: "YAMLException" });
     const outcome = await deliver("issues", labeled());
