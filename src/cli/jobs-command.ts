@@ -150,7 +150,7 @@ interface Settings {
 
 async function readSettings(io: CliIO): Promise<Settings> {
   const processEnv = { ...io.env, ...(await readDotEnv(io.cwd)) };
-  return { processEnv, env: loadEnv(processEnv, io.cwd) };
+  return { processEnv, env: loadEnv(processEnv, io.cwd, { receivesWebhooks: false }) };
 }
 
 async function openQueue(env: PlanwrightEnv, deps: JobsCommandDeps): Promise<CreatedQueue> {

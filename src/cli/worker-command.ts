@@ -126,7 +126,7 @@ async function runWorkers(
   const startedAt = Date.now();
   // Like `npm start` (Probot's CLI), a .env next to the worker overrides the environment.
   const processEnv: NodeJS.ProcessEnv = { ...io.env, ...(await readDotEnv(io.cwd)) };
-  const env = loadEnv(processEnv, io.cwd);
+  const env = loadEnv(processEnv, io.cwd, { receivesWebhooks: false });
   const problems: string[] = [];
   const credentials = await readAppCredentials(processEnv, io.cwd);
   if (!credentials.ok) problems.push(...credentials.problems);

@@ -181,7 +181,15 @@ export interface PlanwrightEnv {
  * Reads and checks planwright's environment. Every problem is reported at
  * once, each with what to set, so an operator fixes them in one pass.
  */
-export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): PlanwrightEnv {
+export interface LoadEnvOptions {
+  /**
+   * False for processes that never take webhooks (`planwright worker`, `planwright jobs`):
+   * they need no WEBHOOK_SECRET, so production does not insist on one there.
+   */
+  receivesWebhooks?: boolean;
+}
+
+export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), options: LoadEnvOptions = {}): PlanwrightEnv {
   const result = envSchema.safeParse(env);
   const problems: string[] = [];
   if (!result.success) {
@@ -192,7 +200,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
   }
   const production = env.NODE_ENV === "production";
   const secret = env.WEBHOOK_SECRET;
-  if (production && (!secret || secret === PROBOT_DEFAULT_SECRET)) {
+  if (production && (options.receivesWebhooks ?? true) && (!secret || secret === PROBOT_DEFAULT_SECRET)) {
     problems.push(
       "WEBHOOK_SECRET: set it to the webhook secret from the GitHub App's settings. In production planwright refuses " +
         `to start without one, because Probot would silently use "${PROBOT_DEFAULT_SECRET}" and accept forged webhooks.`,

@@ -164,6 +164,12 @@ describe("loadEnv", () => {
     expect(loadEnv({ NODE_ENV: "production", WEBHOOK_SECRET: "s3cret-value" }, "/").production).toBe(true);
   });
 
+  it("lets processes that take no webhooks (workers, the jobs command) run in production without a secret", () => {
+    expect(loadEnv({ NODE_ENV: "production", APP_ID: "1" }, "/", { receivesWebhooks: false }).production).toBe(true);
+    // Everything else is still checked.
+    expect(() => loadEnv({ NODE_ENV: "production", PLANWRIGHT_CONCURRENCY: "x" }, "/", { receivesWebhooks: false })).toThrow(/PLANWRIGHT_CONCURRENCY/);
+  });
+
   it("reports every problem at once", () => {
     let caught: unknown;
     try {
