@@ -114,6 +114,13 @@ export interface JobQueue {
   /** Every active job with this serial key: running first, then queued ones in the order they will be claimed. */
   listActiveBySerialKey(serialKey: string): Promise<Job[]>;
   setTrackingComment(jobId: string, commentId: number): Promise<void>;
+  /**
+   * Hears the jobs that `claim()` ends itself, without a worker: a stop asked
+   * for while the worker had vanished, or every attempt used up. No worker is
+   * left to say so on GitHub, so the process whose claim ended them does; only
+   * that one hears each job. Returns a function that stops listening.
+   */
+  onRetired(listener: (job: Job) => void): () => void;
   close(): Promise<void>;
 }
 

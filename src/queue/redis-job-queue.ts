@@ -42,6 +42,7 @@ import type {
 import { arrayOf, jobFromReply, jobOrUndefined, jobsFromReply, stringOf } from "./redis-job-record.js";
 import { DEFAULT_REDIS_PREFIX, redisQueueKeys } from "./redis-keys.js";
 import type { RedisQueueKeys } from "./redis-keys.js";
+import { Listeners } from "./listeners.js";
 import { QUEUE_SCRIPTS, scriptKeys } from "./redis-scripts.js";
 import type { LuaScript } from "./redis-scripts.js";
 import { redactRedisUrl } from "./redis-url.js";
@@ -107,6 +108,7 @@ export class RedisJobQueue implements JobQueue {
   private readonly now: (() => number) | undefined;
   private readonly enqueuedListeners = new Set<QueueEventListener>();
   private readonly cancelListeners = new Set<QueueEventListener>();
+  private readonly retired = new Listeners<Job>();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -187,7 +189,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   async claim(workerId: string, leaseMs: number): Promise<Job | undefined> {
-    return jobOrUndefined(
+    const [claimed, retired] = arrayOf(
       await this.run(QUEUE_SCRIPTS.claim, [
         workerId,
         Math.round(leaseMs),
@@ -196,7 +198,14 @@ export class RedisJobQueue implements JobQueue {
         Math.round(this.backoff.baseMs),
         Math.round(this.backoff.maxMs),
       ]),
+      "a claim reply",
     );
+    for (const job of jobsFromReply(retired)) this.retired.notify(job);
+    return jobOrUndefined(claimed ?? null);
+  }
+
+  onRetired(listener: (job: Job) => void): () => void {
+    return this.retired.add(listener);
   }
 
   async renewLease(jobId: string, workerId: string, leaseMs: number): Promise<LeaseStatus> {

@@ -88,7 +88,8 @@ return {'enqueued', load(id)}
 
 /**
  * ARGV[4..]: workerId, leaseMs, maxAttempts, failure message with one %s for
- * the attempts, retry backoff base and cap in ms.
+ * the attempts, retry backoff base and cap in ms. Returns {claimed job or nil,
+ * {jobs this call ended}}.
  */
 const CLAIM = `
 local workerId, leaseMs, maxAttempts, template = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
@@ -104,13 +105,17 @@ local function retryAt(id)
 end
 
 -- Jobs whose worker vanished end here when a stop was asked or every attempt
--- is used up; the others stay running, to be taken again below.
+-- is used up; the others stay running, to be taken again below. The ended
+-- ones go back to the caller, who tells GitHub (no worker is left to).
+local retired = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', running, '-inf', int(now))) do
   local attempts, by = unpack(redis.call('HMGET', jobPrefix .. id, 'attempts', 'cancelRequestedBy'))
   if by then
     finishJob(id, 'cancelled', 'stopped by @' .. by, now)
+    table.insert(retired, load(id))
   elseif tonumber(attempts) >= maxAttempts then
     finishJob(id, 'failed', string.format(template, attempts), now)
+    table.insert(retired, load(id))
   end
 end
 
@@ -141,7 +146,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', running, '-inf', int(now))) do
     if not candidate or seq < candidateSeq then candidate, candidateSeq = id, seq end
   end
 end
-if not candidate then return false end
+if not candidate then return {false, retired} end
 
 local key = jobPrefix .. candidate
 local state, dk, sk = unpack(redis.call('HMGET', key, 'state', 'dedupeKey', 'serialKey'))
@@ -157,7 +162,7 @@ redis.call('HINCRBY', key, 'attempts', 1)
 redis.call('HSET', key, 'state', 'running', 'workerId', workerId, 'leaseExpiresAt', int(expires),
   'startedAt', int(now), 'updatedAt', int(now))
 redis.call('ZADD', running, int(expires), candidate)
-return load(candidate)
+return {load(candidate), retired}
 `;
 
 /** ARGV[4..]: jobId, workerId, leaseMs. */

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { ConfigurationError } from "../errors.js";
 import type { Job, JobSpec, JobState } from "./job.js";
 import { DEFAULT_PRUNE_BATCH, DEFAULT_RETRY_BACKOFF } from "./job-queue.js";
+import { Listeners } from "./listeners.js";
 import type {
   EnqueueRequest,
   EnqueueResult,
@@ -141,6 +142,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly maxAttempts: number;
   private readonly backoff: RetryBackoff;
   private readonly now: () => number;
+  private readonly retired = new Listeners<Job>();
 
   constructor(options: SqliteJobQueueOptions) {
     this.maxAttempts = options.maxAttempts ?? 3;
@@ -175,21 +177,28 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async claim(workerId: string, leaseMs: number): Promise<Job | undefined> {
-    return this.db
+    const { claimed, retired } = this.db
       .transaction(() => {
         const now = this.now();
-        this.retireAbandoned(now);
+        const retired = this.retireAbandoned(now);
         const row = this.oldestClaimable(now);
-        if (!row) return undefined;
+        if (!row) return { claimed: undefined, retired };
         this.db
           .prepare(
             `UPDATE jobs SET state = 'running', attempts = attempts + 1, worker_id = ?, lease_expires_at = ?,
                started_at = ?, updated_at = ? WHERE id = ?`,
           )
           .run(workerId, now + leaseMs, now, now, row.id);
-        return this.getRow(row.id);
+        return { claimed: this.getRow(row.id), retired };
       })
       .immediate();
+    // After the commit: a listener that reads the queue must see the job ended.
+    for (const job of retired) this.retired.notify(job);
+    return claimed;
+  }
+
+  onRetired(listener: (job: Job) => void): () => void {
+    return this.retired.add(listener);
   }
 
   async renewLease(jobId: string, workerId: string, leaseMs: number): Promise<LeaseStatus> {
@@ -388,13 +397,15 @@ export class SqliteJobQueue implements JobQueue {
    * Jobs whose worker vanished are either finished here (cancel was asked, or
    * they already used every attempt) or left for `oldestClaimable` to retry.
    */
-  private retireAbandoned(now: number): void {
+  /** Ends abandoned jobs that must not run again; returns them as ended. */
+  private retireAbandoned(now: number): Job[] {
     const stale = this.db
       .prepare<[number], JobRow>(`SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at <= ?`)
       .all(now);
     const end = this.db.prepare(
       `UPDATE jobs SET state = ?, message = ?, finished_at = ?, updated_at = ?, lease_expires_at = NULL WHERE id = ?`,
     );
+    const retired: Job[] = [];
     for (const row of stale) {
       if (row.cancel_requested_by !== null) {
         end.run("cancelled", `stopped by @${row.cancel_requested_by}`, now, now, row.id);
@@ -403,8 +414,12 @@ export class SqliteJobQueue implements JobQueue {
           `a worker took this job ${row.attempts} times and stopped responding each time (crash or restart); ` +
           `look at the worker logs, then trigger it again`;
         end.run("failed", message, now, now, row.id);
+      } else {
+        continue;
       }
+      retired.push(this.getRow(row.id));
     }
+    return retired;
   }
 
   private oldestClaimable(now: number): JobRow | undefined {

@@ -11,6 +11,7 @@ import { createSandbox } from "../sandbox/create-sandbox.js";
 import { createRedactor } from "../security/redact-secrets.js";
 import { MirrorWorkspace, workspacesRoot } from "../workspace/mirror-workspace.js";
 import { TrackingPublisher } from "../tracking/tracking-publisher.js";
+import { announceRetiredJobs } from "./announce-retired-jobs.js";
 import type { Metrics } from "../metrics/metrics.js";
 
 export interface PipelineRunnerOptions {
@@ -35,6 +36,8 @@ export async function createPipelineRunner(options: PipelineRunnerOptions): Prom
   const redact = createRedactor(knownSecrets);
   const githubFor = async (job: { spec: { installationId: number; repository: { owner: string; name: string } } }) =>
     createOctokitGitHubPort(await app.auth(job.spec.installationId), { owner: job.spec.repository.owner, repo: job.spec.repository.name });
+  // Wherever jobs are claimed, jobs the claim ended need their tracking comment finished too.
+  announceRetiredJobs({ queue, githubFor, log });
 
   const apiKey = processEnv.ANTHROPIC_API_KEY?.trim();
   if (!apiKey) {

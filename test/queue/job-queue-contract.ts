@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { dedupeKeyFor, serialKeyFor } from "../../src/queue/job.js";
-import type { JobSpec } from "../../src/queue/job.js";
+import type { Job, JobSpec } from "../../src/queue/job.js";
 import { retryDelayMs } from "../../src/queue/job-queue.js";
 import type { EnqueueRequest, JobQueue, RetryBackoff } from "../../src/queue/job-queue.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
@@ -579,6 +579,31 @@ export function describeJobQueueContract(
         expect(await queue.findActive(job.dedupeKey)).toBeUndefined();
       });
 
+      it("tells onRetired listeners of the job it failed, once, and only the process whose claim failed it", async () => {
+        const heard: Job[] = [];
+        const stop = queue.onRetired((job) => heard.push(job));
+        const other = await harness.reopen?.();
+        const heardElsewhere: Job[] = [];
+        other?.onRetired((job) => heardElsewhere.push(job));
+        const { job } = await queue.enqueue(requestFor(1));
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          await queue.claim(`worker-${attempt}`, LEASE_MS);
+          advance(LEASE_MS);
+        }
+        expect(heard).toEqual([]);
+
+        await queue.claim("worker-last", LEASE_MS);
+        await queue.claim("worker-later", LEASE_MS);
+        await other?.claim("worker-other", LEASE_MS);
+        expect(heard).toHaveLength(1);
+        // As ended, so a listener can say why without reading the queue again.
+        expect(heard[0]).toMatchObject({ id: job.id, state: "failed", finishedAt: time });
+        expect(heard[0]?.message).toContain(`${MAX_ATTEMPTS} times`);
+        expect(heardElsewhere).toEqual([]);
+        stop();
+        await other?.close();
+      });
+
       it("still claims the next job in the same call that fails an exhausted one", async () => {
         const exhausted = await queue.enqueue(requestFor(1));
         for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -695,6 +720,19 @@ export function describeJobQueueContract(
         const ended = await queue.get(job.id);
         expect(ended).toMatchObject({ state: "cancelled", attempts: 1 });
         expect(ended?.message).toContain("@octocat");
+      });
+
+      it("tells onRetired listeners of a cancel-requested job it ended because its worker vanished", async () => {
+        const heard: Job[] = [];
+        queue.onRetired((job) => heard.push(job));
+        const { job } = await queue.enqueue(requestFor(1));
+        await queue.claim("worker-a", LEASE_MS);
+        await queue.cancel(job.id, "octocat");
+        expect(heard).toEqual([]);
+        advance(LEASE_MS);
+
+        await queue.claim("worker-b", LEASE_MS);
+        expect(heard.map((j) => [j.id, j.state, j.message])).toEqual([[job.id, "cancelled", "stopped by @octocat"]]);
       });
 
       it("leaves a finished job unchanged", async () => {

@@ -468,6 +468,7 @@ describe("WorkerPool", () => {
         findActiveAll: async (): Promise<Job[]> => unused(),
         listActiveBySerialKey: async (): Promise<Job[]> => unused(),
         setTrackingComment: async (): Promise<void> => unused(),
+        onRetired: () => unused(),
         close: async (): Promise<void> => {},
       };
       const pool = startPool({ queue: empty, concurrency: 2, pollMs: 100, run: async (): Promise<JobOutcome> => unused() });
