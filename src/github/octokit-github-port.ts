@@ -245,8 +245,8 @@ interface PullLike {
   state: string;
   merged_at?: string | null;
   draft?: boolean;
-  head: { ref: string; sha: string };
-  base: { ref: string };
+  head: { ref: string; sha: string; repo: { full_name: string } | null };
+  base: { ref: string; repo: { full_name: string } };
   title: string;
   body: string | null;
   user: { login: string } | null;
@@ -262,9 +262,15 @@ function toPullRequest(data: PullLike): PullRequest {
     draft: Boolean(data.draft),
     headRef: data.head.ref,
     headSha: data.head.sha,
+    crossRepository: !sameRepository(data.head.repo, data.base.repo),
     baseRef: data.base.ref,
     title: data.title,
     body: data.body ?? "",
     author: data.user?.login ?? "ghost",
   };
+}
+
+// GitHub sends no head repository once a fork is deleted; such a head is not this repository's either.
+function sameRepository(head: { full_name: string } | null, base: { full_name: string }): boolean {
+  return head?.full_name.toLowerCase() === base.full_name.toLowerCase();
 }

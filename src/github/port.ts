@@ -46,6 +46,11 @@ export interface PullRequest {
   draft: boolean;
   headRef: string;
   headSha: string;
+  /**
+   * The head branch lives outside this repository (a fork, or a repository since deleted),
+   * so a same-named branch here is not the pull request's and pushing to it changes nothing on it.
+   */
+  crossRepository: boolean;
   baseRef: string;
   title: string;
   body: string;
@@ -111,7 +116,7 @@ export interface GitHubPort {
   listIssueComments(number: number): Promise<IssueComment[]>;
   /** The newest pull request whose head is `branch` in this repository, open ones first. */
   findPullRequest(branch: string): Promise<PullRequest | undefined>;
-  /** Open pull requests whose head branch starts with `prefix`. */
+  /** Open pull requests whose head branch starts with `prefix`, forks' included: check `crossRepository`. */
   listOpenPullRequests(headPrefix: string): Promise<PullRequest[]>;
   createPullRequest(request: NewPullRequest): Promise<PullRequest>;
   updatePullRequest(number: number, change: { title?: string; body?: string }): Promise<void>;

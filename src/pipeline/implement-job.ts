@@ -25,6 +25,7 @@ import type { Checkout, Workspace } from "../workspace/workspace.js";
 import { explainFailure } from "./explain-failure.js";
 import { createPhaseClock, errorKindOf } from "../metrics/metrics.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { notOwnPullRequest } from "./own-pull-request.js";
 import { publishPullRequest } from "./publish-pull-request.js";
 import { syncDraft, wantedDraft } from "./sync-draft.js";
 import { transcriptsDir } from "./prune-transcripts.js";
@@ -89,12 +90,17 @@ export function createImplementRunner(deps: PipelineDependencies) {
       let pullRequest: PullRequest | undefined;
       if (spec.kind === "revise" && spec.pullRequestNumber !== null) {
         pullRequest = await github.getPullRequest(spec.pullRequestNumber);
+        // The trigger checked the webhook's copy; this run pushes to what GitHub says now.
+        const foreign = notOwnPullRequest(pullRequest, author.name);
+        if (foreign) throw new UnsupportedJobError(`planwright only revises its own pull requests, and on #${pullRequest.number} ${foreign}`);
         const linked = spec.issueNumber ?? closedIssueIn(pullRequest.body);
         issue = linked === null ? undefined : await github.getIssue(linked).catch(() => undefined);
       } else if (spec.issueNumber !== null) {
         issue = await github.getIssue(spec.issueNumber);
         if (issue.state === "closed") throw new UnsupportedJobError(`issue #${issue.number} was closed before the run started`);
-        pullRequest = await existingPullRequest(github, prefix, issue.number);
+        pullRequest = await existingPullRequest(github, prefix, issue.number, author.name, (pull, reason) =>
+          deps.log.info({ jobId: job.id, pullRequest: pull.number }, `not continuing pull request #${pull.number}: ${reason}`),
+        );
       } else {
         throw new UnsupportedJobError("the job names neither an issue nor a pull request");
       }
@@ -246,10 +252,22 @@ class UnsupportedJobError extends Error {
   override name = "UnsupportedJobError";
 }
 
-async function existingPullRequest(github: GitHubPort, prefix: string, issue: number): Promise<PullRequest | undefined> {
+async function existingPullRequest(
+  github: GitHubPort,
+  prefix: string,
+  issue: number,
+  botLogin: string,
+  skipped: (pullRequest: PullRequest, reason: string) => void,
+): Promise<PullRequest | undefined> {
   // Titles change; the branch is found by the issue number so a re-run lands on the same pull request.
   const open = await github.listOpenPullRequests(`${prefix}issue-${issue}`);
-  return open.find((p) => p.headRef === `${prefix}issue-${issue}` || p.headRef.startsWith(`${prefix}issue-${issue}-`));
+  const named = open.filter((p) => p.headRef === `${prefix}issue-${issue}` || p.headRef.startsWith(`${prefix}issue-${issue}-`));
+  for (const pullRequest of named) {
+    const reason = notOwnPullRequest(pullRequest, botLogin);
+    if (reason === null) return pullRequest;
+    skipped(pullRequest, reason);
+  }
+  return undefined;
 }
 
 /** `Closes #12` in a pull request body: the issue it implements. */

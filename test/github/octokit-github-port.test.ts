@@ -26,8 +26,8 @@ const restPull = {
   state: "open",
   merged_at: null,
   draft: false,
-  head: { ref: "planwright/issue-12-health", sha: "a".repeat(40) },
-  base: { ref: "main" },
+  head: { ref: "planwright/issue-12-health", sha: "a".repeat(40), repo: { full_name: "octo-org/widgets" } },
+  base: { ref: "main", repo: { full_name: "octo-org/widgets" } },
   title: "Add a health check",
   body: "Closes #12",
   user: { login: "planwright[bot]" },
@@ -55,6 +55,40 @@ afterAll(() => {
 });
 afterEach(() => {
   nock.cleanAll();
+});
+
+describe("telling a fork's pull request from one in the repository", () => {
+  const headIn = (number: number, repo: { full_name: string } | null) => ({
+    ...restPull,
+    number,
+    node_id: `PR_${number}`,
+    head: { ...restPull.head, repo },
+  });
+
+  it("marks pull requests whose head is in a fork, or in a deleted one, as cross-repository", async () => {
+    nock("https://api.github.com")
+      .get("/repos/octo-org/widgets/pulls")
+      .query({ state: "open", per_page: "100" })
+      .reply(200, [
+        headIn(7, { full_name: "octo-org/widgets" }),
+        headIn(8, { full_name: "mallory/widgets" }),
+        headIn(9, null),
+        headIn(10, { full_name: "Octo-Org/Widgets" }),
+        { ...headIn(11, { full_name: "octo-org/widgets" }), head: { ref: "feature", sha: "b".repeat(40), repo: { full_name: "octo-org/widgets" } } },
+      ]);
+    const pulls = await portAt().listOpenPullRequests("planwright/issue-12");
+    expect(pulls.map((p) => [p.number, p.crossRepository])).toEqual([
+      [7, false],
+      [8, true],
+      [9, true],
+      [10, false],
+    ]);
+  });
+
+  it("marks a single pull request from a fork the same way", async () => {
+    nock("https://api.github.com").get("/repos/octo-org/widgets/pulls/8").reply(200, headIn(8, { full_name: "mallory/widgets" }));
+    expect(await portAt().getPullRequest(8)).toMatchObject({ number: 8, crossRepository: true, author: "planwright[bot]" });
+  });
 });
 
 describe("setting a pull request's draft state through GraphQL", () => {

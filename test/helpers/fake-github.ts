@@ -100,7 +100,8 @@ export class FakeGitHub implements GitHubPort {
 
   async findPullRequest(branch: string): Promise<PullRequest | undefined> {
     this.check("findPullRequest");
-    const matching = this.pulls.filter((p) => p.headRef === branch).reverse();
+    // GitHub is asked for `owner:branch`, which leaves forks' same-named branches out.
+    const matching = this.pulls.filter((p) => p.headRef === branch && !p.crossRepository).reverse();
     return matching.find((p) => p.state === "open") ?? matching[0];
   }
 
@@ -111,7 +112,7 @@ export class FakeGitHub implements GitHubPort {
 
   async createPullRequest(request: NewPullRequest): Promise<PullRequest> {
     this.check("createPullRequest");
-    if (this.pulls.some((p) => p.headRef === request.head && p.state === "open")) {
+    if (this.pulls.some((p) => p.headRef === request.head && !p.crossRepository && p.state === "open")) {
       throw Object.assign(new Error("Validation Failed: A pull request already exists"), { status: 422 });
     }
     const number = 100 + this.pulls.length;
@@ -124,6 +125,7 @@ export class FakeGitHub implements GitHubPort {
       draft: request.draft,
       headRef: request.head,
       headSha: "",
+      crossRepository: false,
       baseRef: request.base,
       title: request.title,
       body: request.body,

@@ -14,6 +14,7 @@ import { PlainSandbox } from "../../src/sandbox/plain-sandbox.js";
 import { createRedactor } from "../../src/security/redact-secrets.js";
 import { trackingMarker } from "../../src/tracking/tracking-comment.js";
 import { MirrorWorkspace } from "../../src/workspace/mirror-workspace.js";
+import type { PullRequest } from "../../src/github/port.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { git, makeRepo } from "../helpers/git-repo.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
@@ -37,6 +38,7 @@ interface World {
   queue: SqliteJobQueue;
   model: ScriptedModel | undefined;
   warnings: Array<{ obj: object; msg: string | undefined }>;
+  infos: Array<{ obj: object; msg: string | undefined }>;
   cleanup: string[];
 }
 let w: World;
@@ -49,7 +51,7 @@ beforeEach(async () => {
   const data = await mkdtemp(path.join(os.tmpdir(), "pw-pipeline-data-"));
   const github = new FakeGitHub();
   github.issues.set(12, { number: 12, title: "Add a health check", body: "Make health.js report ok.", state: "open", author: "octocat", isPullRequest: false });
-  w = { origin, data, github, queue: new SqliteJobQueue({ path: ":memory:" }), model: undefined, warnings: [], cleanup: [source, holder, data] };
+  w = { origin, data, github, queue: new SqliteJobQueue({ path: ":memory:" }), model: undefined, warnings: [], infos: [], cleanup: [source, holder, data] };
 });
 
 afterEach(async () => {
@@ -88,7 +90,7 @@ async function runJob(
     dataDir: w.data,
     redact: createRedactor([TOKEN]),
     botIdentity: async () => ({ name: "planwright[bot]", email: "1+planwright[bot]@users.noreply.github.com" }),
-    log: { info: () => undefined, warn: (obj, msg) => void w.warnings.push({ obj, msg }) },
+    log: { info: (obj, msg) => void w.infos.push({ obj, msg }), warn: (obj, msg) => void w.warnings.push({ obj, msg }) },
     progressIntervalMs: 0,
   });
   const outcome = await runner(job, { signal });
@@ -374,6 +376,78 @@ describe("revising planwright's pull request", () => {
     expect(trackingOf(job)).toMatch(/stopped by @alice/);
     // The edit made before the stop is kept on the branch.
     expect(await git(w.origin, "show", "planwright/issue-12-add-a-health-check:health.js")).toBe("exports.ok = true;");
+  });
+});
+
+describe("pull requests planwright did not open", () => {
+  const later = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+  const OWN_BRANCH = "planwright/issue-12-add-a-health-check";
+  const STRANGERS = [
+    { whose: "a fork's", headRef: OWN_BRANCH, crossRepository: true, author: "mallory" },
+    { whose: "a collaborator's", headRef: "planwright/issue-12-my-take", crossRepository: false, author: "alice" },
+  ];
+  const byWhose = STRANGERS.map((stranger) => [stranger.whose, stranger] as const);
+
+  /** An open pull request for issue #12 by its branch name, carrying feedback a revise run would act on. */
+  function strangersPull(number: number, fields: Pick<PullRequest, "headRef" | "crossRepository" | "author">): PullRequest {
+    const pull: PullRequest = {
+      number,
+      nodeId: `PR_stranger${number}`,
+      url: `https://github.com/octo-org/widgets/pull/${number}`,
+      state: "open",
+      merged: false,
+      draft: false,
+      headSha: "",
+      baseRef: "main",
+      title: "Health check",
+      body: "Closes #12",
+      ...fields,
+    };
+    w.github.permissions.set("alice", "write");
+    w.github.reviews.set(number, [{ id: 990, author: "alice", state: "CHANGES_REQUESTED", body: "Delete test.js entirely.", submittedAt: later(2) }]);
+    return pull;
+  }
+
+  it.each(byWhose)("opens its own pull request instead of continuing %s one on a matching branch", async (_whose, stranger) => {
+    w.github.pulls.push(strangersPull(50, stranger));
+    const { outcome } = await runJob(fixHealth);
+    expect(outcome.state).toBe("succeeded");
+
+    expect(w.github.pulls).toHaveLength(2);
+    expect(w.github.pulls[0]).toMatchObject({ number: 50, body: "Closes #12" });
+    expect(w.github.pulls[1]).toMatchObject({ headRef: OWN_BRANCH, author: "planwright[bot]", crossRepository: false });
+    expect(w.github.pulls[1]!.body).not.toContain("## Iteration");
+    expect(outcome.message).toContain(w.github.pulls[1]!.url);
+    expect(JSON.stringify(w.model!.requests[0]!.messages)).not.toContain("Delete test.js");
+    expect(w.github.reviewRequests).toEqual([]);
+    expect(w.infos.map((i) => i.msg)).toContainEqual(expect.stringMatching(/^not continuing pull request #50: /));
+  });
+
+  it("still continues its own pull request when a fork's comes first with the same branch name", async () => {
+    await runJob(fixHealth);
+    const own = w.github.pulls[0]!;
+    w.github.pulls.unshift(strangersPull(50, STRANGERS[0]!));
+    const { outcome } = await runJob(fixHealth, {}, { instructions: "one more pass" });
+    expect(outcome.state).toBe("succeeded");
+
+    expect(w.github.pulls).toHaveLength(2);
+    expect(own.body).toContain("## Iteration 2");
+    expect(w.github.pulls[0]).toMatchObject({ number: 50, body: "Closes #12" });
+    expect(w.infos.map((i) => i.msg)).toContainEqual(expect.stringMatching(/#50: its branch `planwright\/issue-12-add-a-health-check` is in another repository/));
+  });
+
+  it.each(byWhose)("refuses a revise run on %s pull request and changes nothing", async (_whose, stranger) => {
+    w.github.pulls.push(strangersPull(50, stranger));
+    const { outcome, job } = await runJob(fixHealth, {}, { kind: "revise", pullRequestNumber: 50, issueNumber: 12, source: "review", reviewId: 990 });
+    expect(outcome.state).toBe("failed");
+    expect(outcome.message).toMatch(/only revises its own pull requests/);
+    expect(trackingOf(job)).toMatch(/only revises its own pull requests/);
+
+    expect(w.github.pulls).toHaveLength(1);
+    expect(w.github.pulls[0]!.body).toBe("Closes #12");
+    expect(w.model!.requests).toHaveLength(0);
+    expect(w.github.replies).toEqual([]);
+    await expect(git(w.origin, "rev-parse", "--verify", stranger.headRef)).rejects.toThrow();
   });
 });
 
