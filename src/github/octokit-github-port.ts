@@ -206,6 +206,7 @@ export function createOctokitGitHubPort(octokit: Octokit, coordinates: RepoCoord
           line: c.line ?? null,
           diffHunk: c.diff_hunk,
           createdAt: c.created_at,
+          updatedAt: c.updated_at,
           inReplyToId: c.in_reply_to_id ?? null,
         }),
       );

@@ -63,6 +63,7 @@ export interface Review {
   /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING. */
   state: string;
   body: string;
+  /** GitHub records no edit time for a review's own text, only when it was submitted. */
   submittedAt: string;
 }
 
@@ -76,6 +77,8 @@ export interface ReviewComment {
   line: number | null;
   diffHunk: string;
   createdAt: string;
+  /** Equal to `createdAt` until someone edits the comment. */
+  updatedAt: string;
   /** Set on replies; the thread is named after its first comment. */
   inReplyToId: number | null;
 }

@@ -11,12 +11,20 @@ export interface CollectedFeedback {
   reviewers: string[];
   /** Authors left out because they may not steer planwright. */
   ignoredAuthors: string[];
+  /** Comments left out because they were edited after the trigger. */
+  editedAfterTrigger: number;
 }
 
 export interface FeedbackOptions {
   pullNumber: number;
   /** Only feedback after this moment (the previous iteration); null for everything. */
   since: string | null;
+  /**
+   * When the run was asked for (the job's creation, ms). A comment edited after
+   * it is left out: the text now is not what was there when someone with access
+   * asked for the run, and an edit is the easy way to slip new instructions in.
+   */
+  triggeredAt: number;
   botLogin: string;
   command: string;
   config: RepoConfig;
@@ -31,6 +39,15 @@ export interface FeedbackOptions {
 export async function collectFeedback(github: GitHubPort, options: FeedbackOptions): Promise<CollectedFeedback> {
   const after = (when: string) => options.since === null || (when !== "" && Date.parse(when) > Date.parse(options.since));
   const isBot = (login: string) => login.toLowerCase() === options.botLogin.toLowerCase();
+  let editedAfterTrigger = 0;
+  // Feedback written after the trigger is batched into this run on purpose; only a later *edit* is
+  // left out. Review bodies cannot be checked: GitHub records no edit time for them.
+  const edited = (c: { createdAt: string; updatedAt: string }): boolean => {
+    const updated = Date.parse(c.updatedAt);
+    const isEdited = updated > Date.parse(c.createdAt) && updated > options.triggeredAt;
+    if (isEdited) editedAfterTrigger++;
+    return isEdited;
+  };
   const permissions = new Map<string, boolean>();
   const ignored = new Set<string>();
   const permitted = async (login: string): Promise<boolean> => {
@@ -60,7 +77,7 @@ export async function collectFeedback(github: GitHubPort, options: FeedbackOptio
 
   const comments: ReviewComment[] = [];
   for (const comment of await github.listReviewComments(options.pullNumber)) {
-    if (!after(comment.createdAt) || isBot(comment.author)) continue;
+    if (!after(comment.createdAt) || isBot(comment.author) || edited(comment)) continue;
     if (!(await permitted(comment.author))) continue;
     comments.push(comment);
     const where = `${comment.path}${comment.line !== null ? ` line ${comment.line}` : " (outdated line)"}`;
@@ -79,12 +96,18 @@ export async function collectFeedback(github: GitHubPort, options: FeedbackOptio
 
   const commandLine = new RegExp(`^\\s*/${options.command}(\\s|$)`, "i");
   for (const comment of await github.listIssueComments(options.pullNumber)) {
-    if (!after(comment.createdAt) || isBot(comment.author) || !commandLine.test(comment.body)) continue;
+    if (!after(comment.createdAt) || isBot(comment.author) || !commandLine.test(comment.body) || edited(comment)) continue;
     if (!(await permitted(comment.author))) continue;
     sections.push(`### Comment by @${comment.author}\n\n${comment.body.trim()}`);
   }
 
-  return { text: sections.join("\n\n"), comments, reviewers: [...reviewers], ignoredAuthors: [...ignored] };
+  if (editedAfterTrigger > 0 && sections.length > 0) {
+    sections.push(
+      `(planwright left out ${editedAfterTrigger} comment${editedAfterTrigger === 1 ? "" : "s"} edited after this run was requested; ` +
+        "a new request picks up the edited text.)",
+    );
+  }
+  return { text: sections.join("\n\n"), comments, reviewers: [...reviewers], ignoredAuthors: [...ignored], editedAfterTrigger };
 }
 
 /** `- #123: what changed` lines from the agent's `## Review Replies` section. */

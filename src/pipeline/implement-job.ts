@@ -113,6 +113,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
         ? await collectFeedback(github, {
             pullNumber: pullRequest.number,
             since: lastIterationTime(pullRequest.body),
+            triggeredAt: job.createdAt,
             botLogin: author.name,
             command: spec.command,
             config: spec.config,
