@@ -1,6 +1,8 @@
 import type { AgentDefinition } from "../agents/definition.js";
 import { parseReport } from "../report/parse-report.js";
 import type { AgentReport } from "../report/parse-report.js";
+import { toVerification } from "../report/run-summary.js";
+import type { Verification } from "../report/run-summary.js";
 import type { Sandbox, SandboxPaths } from "../sandbox/sandbox.js";
 import { describeOutcome, runProjectCommand } from "../verify/run-project-command.js";
 import { recordSetupArtifacts } from "../workspace/setup-artifacts.js";
@@ -53,7 +55,12 @@ export interface WorkSessionResult {
   /** The last agent round's stop; figures are summed over every round. */
   agent: AgentRunResult;
   setup: CommandOutcome | null;
-  /** planwright's own verdict; null when no test command is known. */
+  /** planwright's own verdict, or why there is none: render this one. */
+  verificationStatus: Verification;
+  /**
+   * The last test run's outcome; null when none ran, whatever the reason. After
+   * an early stop in a fix round it predates the agent's final changes.
+   */
   verification: CommandOutcome | null;
   fixRoundsUsed: number;
   missingDocs: string[];
@@ -157,6 +164,7 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
     report: parseReport(agent.finalText),
     agent,
     setup,
+    verificationStatus: input.commands.test ? toVerification(verification, agent.stopReason) : { kind: "no_test_command" },
     verification,
     fixRoundsUsed,
     missingDocs: prompt.missingDocs,

@@ -205,7 +205,7 @@ async function run(values: RunValues, io: CliIO): Promise<number> {
       [
         renderReport(result.report),
         "",
-        renderVerification(result.verification, result.fixRoundsUsed),
+        renderVerification(result.verificationStatus, result.fixRoundsUsed),
         "",
         `---`,
         `${renderFigures(result.agent)}`,

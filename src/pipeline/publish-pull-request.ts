@@ -55,7 +55,7 @@ export async function publishPullRequest(input: PublishInput): Promise<Published
   const body = input.redact(
     renderPullRequestBody({
       report: session.report,
-      verification: session.verification,
+      verification: session.verificationStatus,
       fixRoundsUsed: session.fixRoundsUsed,
       droppedPaths: commit.droppedPaths,
       protectedPaths: config.protected_paths,

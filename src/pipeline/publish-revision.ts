@@ -4,7 +4,7 @@ import type { AgentDefinition } from "../agents/definition.js";
 import type { GitHubPort, PullRequest } from "../github/port.js";
 import type { Job } from "../queue/job.js";
 import { iterationMarker, MAX_PR_BODY_CHARS, renderIterationSection } from "../report/pull-request-body.js";
-import { capMarkdown } from "../report/render-report.js";
+import { shortenOldestFirst } from "../report/shorten-oldest-first.js";
 import { neutralizeReferences } from "../security/neutralize-references.js";
 import { untouchedArtifacts } from "../workspace/setup-artifacts.js";
 import type { Checkout, Workspace } from "../workspace/workspace.js";
@@ -67,7 +67,7 @@ export async function publishRevision(input: RevisionInput): Promise<Published &
   const section = renderIterationSection({
     iteration,
     report,
-    verification: session.verification,
+    verification: session.verificationStatus,
     fixRoundsUsed: session.fixRoundsUsed,
     droppedPaths: commit.droppedPaths,
     protectedPaths: config.protected_paths,
@@ -77,8 +77,8 @@ export async function publishRevision(input: RevisionInput): Promise<Published &
     commitSha: commit.sha,
     at: new Date(input.now()).toISOString(),
   });
-  const room = MAX_PR_BODY_CHARS - section.length - 4;
-  const previous = pr.body.length > room ? capMarkdown(pr.body, Math.max(0, room), "\n\n_Earlier text cut to fit GitHub's size limit._") : pr.body;
+  // Later runs number iterations and pick new feedback by the markers, so the oldest text goes first.
+  const previous = shortenOldestFirst(pr.body, Math.max(0, MAX_PR_BODY_CHARS - section.length - 4));
   await github.updatePullRequest(pr.number, { body: input.redact(`${previous}\n\n${section}`) });
 
   if (input.session.agent.stopReason !== "cancelled") {

@@ -2,15 +2,15 @@ import type { AgentRunResult } from "../agent/agent-loop.js";
 import type { AgentReport } from "./parse-report.js";
 import { capMarkdown, renderReport } from "./render-report.js";
 import { renderFigures, renderVerification } from "./run-summary.js";
+import type { Verification } from "./run-summary.js";
 import { neutralizeReferences } from "../security/neutralize-references.js";
-import type { CommandOutcome } from "../verify/run-project-command.js";
 
 /** GitHub refuses bodies over 65,536 characters; stay well under it. */
 export const MAX_PR_BODY_CHARS = 60_000;
 
 export interface PullRequestBodyInput {
   report: AgentReport;
-  verification: CommandOutcome | null;
+  verification: Verification;
   fixRoundsUsed: number;
   droppedPaths: readonly string[];
   protectedPaths: readonly string[];
@@ -68,7 +68,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
 export interface IterationInput {
   iteration: number;
   report: AgentReport;
-  verification: CommandOutcome | null;
+  verification: Verification;
   fixRoundsUsed: number;
   droppedPaths: readonly string[];
   protectedPaths: readonly string[];

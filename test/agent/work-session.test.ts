@@ -6,8 +6,8 @@ import type { AgentDefinition } from "../../src/agents/definition.js";
 import { PlainSandbox } from "../../src/sandbox/plain-sandbox.js";
 import type { CommandRequest, Sandbox } from "../../src/sandbox/sandbox.js";
 import { makeRepo } from "../helpers/git-repo.js";
-import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
-import type { ScriptedModel } from "../helpers/scripted-model.js";
+import { errorReply, SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
+import type { Script, ScriptedModel } from "../helpers/scripted-model.js";
 
 let model: ScriptedModel | undefined;
 let dir: string | undefined;
@@ -63,5 +63,52 @@ describe("runWorkSession", () => {
     for (const request of requests) {
       expect(request).toMatchObject({ readOnlyPaths: sandboxPaths.readOnly, writablePaths: sandboxPaths.writable });
     }
+  });
+
+  async function sessionWith(script: Script, test: string | null, fixRounds: number) {
+    model = await startScriptedModel(script);
+    dir = await realpath(await makeRepo({ "README.md": "# widgets\n" }, "pw-session-"));
+    const plain = new PlainSandbox();
+    const commands: string[] = [];
+    const recording: Sandbox = {
+      kind: "none",
+      run: (request) => {
+        commands.push(request.command);
+        return plain.run(request);
+      },
+    };
+    const session = await runWorkSession({
+      definition: DEFINITION,
+      worktree: dir,
+      task: { kind: "implement", number: 1, title: "Do it", body: "", comments: [], instructions: "", requester: "octocat" },
+      docs: { plan: "docs/plan.md", intent: "docs/intent.md", required: false },
+      commands: { setup: null, test, testTimeoutMs: 10_000 },
+      limits: { turns: 5, costUsd: 5, minutes: 5, fixRounds },
+      model: "claude-sonnet-5-5",
+      client: createAnthropicModelClient({ apiKey: "sk-ant-test", baseURL: model.url, maxRetries: 0 }),
+      sandbox: recording,
+    });
+    return { session, commands };
+  }
+
+  it("says a model error, not a missing test command, kept planwright from running a configured test command", async () => {
+    const { session, commands } = await sessionWith(() => errorReply(500, "api_error"), "echo test", 0);
+    expect(session.agent.stopReason).toBe("model_error");
+    expect(commands).not.toContain("echo test");
+    expect(session.verification).toBeNull();
+    expect(session.verificationStatus).toEqual({ kind: "stopped_early", reason: "model_error" });
+  });
+
+  it("keeps a failing run from before the fix round the model failed in as earlier, not as the verdict", async () => {
+    const script: Script = (_request, index) => (index === 0 ? textReply(SAMPLE_REPORT) : errorReply(500, "api_error"));
+    const { session, commands } = await sessionWith(script, "exit 3", 1);
+    expect(commands).toEqual(["exit 3"]);
+    expect(session.fixRoundsUsed).toBe(1);
+    expect(session.verificationStatus).toMatchObject({ kind: "stopped_early", reason: "model_error", earlier: { command: "exit 3", exitCode: 3 } });
+  });
+
+  it("reports a missing test command as such", async () => {
+    const { session } = await sessionWith(() => textReply(SAMPLE_REPORT), null, 0);
+    expect(session.verificationStatus).toEqual({ kind: "no_test_command" });
   });
 });

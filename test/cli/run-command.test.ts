@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runCommand } from "../../src/cli/run-command.js";
 import type { CliIO } from "../../src/cli/run-command.js";
 import { git, makeRepo } from "../helpers/git-repo.js";
-import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
+import { errorReply, SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
 import type { Script, ScriptedModel } from "../helpers/scripted-model.js";
 
 const cleanup: string[] = [];
@@ -95,6 +95,18 @@ describe("planwright run", () => {
     expect(code).toBe(1);
     expect(out.join("")).toMatch(/❌ `npm test` failed with exit code 1/);
     expect(out.join("")).toContain("health is not ok");
+  });
+
+  it("says a model error kept planwright from running the detected test command, not that there is none", async () => {
+    const { io, out, err } = await setup((request, index) =>
+      index === 0 ? toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = true;\n" } }]) : errorReply(400, "invalid_request_error"),
+    );
+    const code = await runCommand(["--title", "Add a health check"], io);
+    expect(code).toBe(1);
+    expect(err.join("")).toContain("test command: npm test");
+    const printed = out.join("");
+    expect(printed).not.toMatch(/No test command was configured or detected/);
+    expect(printed).toContain("⚠️ Not verified: the agent stopped early because of a model error");
   });
 
   it("refuses to start without an API key, saying what to set", async () => {
