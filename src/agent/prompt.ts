@@ -17,6 +17,8 @@ export interface PromptInput {
   testCommand: string | null;
   /** What planwright ran before the agent started, if anything. */
   setupCommand?: string | null;
+  /** False when the repository cuts the agent's commands off the network (`commands.network`). */
+  agentNetwork?: boolean;
   limits?: { turns: number; minutes: number };
   /** Repository-relative documents to load after the definition's READS. */
   extraReads?: string[];
@@ -145,6 +147,10 @@ function buildSystem(input: PromptInput, root: string): string {
   ];
   if (input.setupCommand) {
     lines.push("", `Before you started, planwright ran \`${input.setupCommand}\` to install the dependencies.`);
+  }
+  if (hasBash && input.agentNetwork === false) {
+    // Said up front so the agent does not spend turns on installs that cannot work.
+    lines.push("", "This repository runs your commands without network access: nothing can be downloaded or installed, so work with what is already there.");
   }
   lines.push(
     "",

@@ -1,4 +1,5 @@
 import type { AgentDefinition } from "../agents/definition.js";
+import type { NetworkPolicy } from "../config/repo-config.js";
 import { parseReport } from "../report/parse-report.js";
 import type { AgentReport } from "../report/parse-report.js";
 import { toVerification } from "../report/run-summary.js";
@@ -30,7 +31,8 @@ export interface WorkSessionInput {
   worktree: string;
   task: AgentTask;
   docs: { plan: string; intent: string; required: boolean };
-  commands: { setup: string | null; test: string | null; testTimeoutMs: number };
+  /** `network`: which commands may reach it (the repository's `commands.network`); default all. */
+  commands: { setup: string | null; test: string | null; testTimeoutMs: number; network?: NetworkPolicy };
   limits: WorkSessionLimits;
   model: string;
   fallbackModel?: string;
@@ -89,11 +91,12 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
   const emit = input.onEvent ?? (() => undefined);
   let setup: CommandOutcome | null = null;
   let setupArtifacts: SetupArtifacts = new Map();
-  const runCommand = (command: string): Promise<CommandOutcome> =>
-    runProjectCommand({ sandbox: input.sandbox, worktree: input.worktree, command, timeoutMs: input.commands.testTimeoutMs, ...optional(input) });
+  const policy = input.commands.network ?? "all";
+  const runCommand = (command: string, network: boolean): Promise<CommandOutcome> =>
+    runProjectCommand({ sandbox: input.sandbox, worktree: input.worktree, command, timeoutMs: input.commands.testTimeoutMs, network, ...optional(input) });
   if (input.commands.setup) {
     emit({ type: "phase", phase: "setup" });
-    setup = await runCommand(input.commands.setup);
+    setup = await runCommand(input.commands.setup, policy !== "none");
     emit({ type: "command", label: "setup", outcome: setup });
     setupArtifacts = await recordSetupArtifacts(input.worktree);
   }
@@ -105,6 +108,7 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
     docs: { plan: input.docs.plan, intent: input.docs.intent },
     testCommand: input.commands.test,
     setupCommand: input.commands.setup,
+    agentNetwork: policy === "all",
     limits: { turns: input.limits.turns, minutes: input.limits.minutes },
   });
   if (input.docs.required && prompt.missingDocs.length > 0) throw new MissingDocumentsError(prompt.missingDocs);
@@ -134,6 +138,7 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
         bashMaxTimeoutMs: Math.max(10 * 60_000, input.commands.testTimeoutMs),
         ...(input.homeDir ? { homeDir: input.homeDir } : {}),
         ...(input.sandboxPaths ? { sandboxPaths: input.sandboxPaths } : {}),
+        network: policy === "all",
       },
       limits: {
         maxTurns: Math.max(0, input.limits.turns - spent.turns),
@@ -151,7 +156,7 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
     if (result.stopReason === "cancelled" || result.stopReason === "model_error") break;
     if (!input.commands.test) break;
     emit({ type: "phase", phase: "verify" });
-    verification = await runCommand(input.commands.test);
+    verification = await runCommand(input.commands.test, policy === "all");
     emit({ type: "command", label: "test", outcome: verification });
     if (verification.passed || verification.cancelled) break;
     if (result.stopReason !== "completed" || round >= input.limits.fixRounds) break;

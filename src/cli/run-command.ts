@@ -173,7 +173,12 @@ async function run(values: RunValues, io: CliIO): Promise<number> {
         requester: io.env.USER ?? "you",
       },
       docs: config.docs,
-      commands: { setup: commands.setup, test: commands.test, testTimeoutMs: config.commands.test_timeout * 1000 },
+      commands: {
+        setup: commands.setup,
+        test: commands.test,
+        testTimeoutMs: config.commands.test_timeout * 1000,
+        network: config.commands.network,
+      },
       limits: {
         turns: config.limits.turns,
         costUsd: config.limits.cost_usd,

@@ -45,6 +45,13 @@ export const repoConfigSchema = z.strictObject({
       test: z.string().min(1).optional(),
       /** Seconds the test command may take before it is stopped. */
       test_timeout: z.number().int().min(10).max(7200).default(900),
+      /**
+       * Which commands may reach the network: `all`, `setup-only` (the setup
+       * command installs dependencies; the agent's commands and the test run are
+       * cut off), or `none`. Enforced by bubblewrap only. (Not on/off: YAML 1.1
+       * readers take those for booleans.)
+       */
+      network: z.enum(["all", "setup-only", "none"]).default("all"),
     })
     .prefault({}),
   limits: z
@@ -83,6 +90,7 @@ export const repoConfigSchema = z.strictObject({
 
 export type RepoConfig = z.output<typeof repoConfigSchema>;
 export type PermissionLevel = z.output<typeof permissionLevel>;
+export type NetworkPolicy = RepoConfig["commands"]["network"];
 
 export type RepoConfigResult =
   | { ok: true; config: RepoConfig }

@@ -162,7 +162,12 @@ export function createImplementRunner(deps: PipelineDependencies) {
         worktree: checkout.path,
         task,
         docs: spec.config.docs,
-        commands: { setup: commands.setup, test: commands.test, testTimeoutMs: spec.config.commands.test_timeout * 1000 },
+        commands: {
+          setup: commands.setup,
+          test: commands.test,
+          testTimeoutMs: spec.config.commands.test_timeout * 1000,
+          network: spec.config.commands.network,
+        },
         limits: {
           turns: spec.config.limits.turns,
           costUsd: spec.config.limits.cost_usd,

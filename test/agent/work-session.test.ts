@@ -65,6 +65,39 @@ describe("runWorkSession", () => {
     }
   });
 
+  it.each([
+    ["all", { setup: true, bash: true, test: true }, false],
+    ["setup-only", { setup: true, bash: false, test: false }, true],
+    ["none", { setup: false, bash: false, test: false }, true],
+  ] as const)("with commands.network %s, gives each command the network it allows and tells the agent", async (policy, allowed, told) => {
+    model = await startScriptedModel([toolUseReply([{ name: "Bash", input: { command: "echo agent" } }]), textReply(SAMPLE_REPORT)]);
+    dir = await realpath(await makeRepo({ "README.md": "# widgets\n" }, "pw-session-"));
+    const plain = new PlainSandbox();
+    const network = new Map<string, boolean>();
+    const recording: Sandbox = {
+      kind: "none",
+      run: (request) => {
+        // The sandbox's own default is on: only an explicit false cuts.
+        network.set(request.command, request.network !== false);
+        return plain.run(request);
+      },
+    };
+    await runWorkSession({
+      definition: DEFINITION,
+      worktree: dir,
+      task: { kind: "implement", number: 1, title: "Do it", body: "", comments: [], instructions: "", requester: "octocat" },
+      docs: { plan: "docs/plan.md", intent: "docs/intent.md", required: false },
+      commands: { setup: "echo setup", test: "echo test", testTimeoutMs: 10_000, network: policy },
+      limits: { turns: 5, costUsd: 5, minutes: 5, fixRounds: 0 },
+      model: "claude-sonnet-5-5",
+      client: createAnthropicModelClient({ apiKey: "sk-ant-test", baseURL: model.url, maxRetries: 0 }),
+      sandbox: recording,
+    });
+
+    expect(Object.fromEntries(network)).toEqual({ "echo setup": allowed.setup, "echo agent": allowed.bash, "echo test": allowed.test });
+    expect(JSON.stringify(model.requests[0]!.system).includes("without network access")).toBe(told);
+  });
+
   async function sessionWith(script: Script, test: string | null, fixRounds: number) {
     model = await startScriptedModel(script);
     dir = await realpath(await makeRepo({ "README.md": "# widgets\n" }, "pw-session-"));

@@ -60,6 +60,14 @@ describe("parseRepoConfig", () => {
     expect(result.problems).toHaveLength(7);
   });
 
+  it("takes commands.network as all, setup-only or none, and says so for anything else (YAML 1.1's on is true)", () => {
+    const parsed = parseRepoConfig({ commands: { network: "setup-only" } });
+    expect(parsed.ok && parsed.config.commands.network).toBe("setup-only");
+    const wrong = parseRepoConfig({ commands: { network: true } });
+    expect(wrong.ok).toBe(false);
+    if (!wrong.ok) expect(wrong.problems.join("\n")).toMatch(/commands\.network.*all.*setup-only.*none/);
+  });
+
   it("rejects a file that is not a mapping", () => {
     for (const raw of ["backend", ["a"], 3]) {
       const result = parseRepoConfig(raw);

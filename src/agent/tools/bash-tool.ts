@@ -67,6 +67,7 @@ export function createBashTool(options: BashToolOptions = {}): Tool {
             ? {}
             : { readOnlyPaths: context.sandboxPaths.readOnly, writablePaths: context.sandboxPaths.writable }),
           ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
+          ...(context.network === false ? { network: false } : {}),
         });
       } catch (error) {
         return toolError(`The command could not be started: ${error instanceof Error ? error.message : String(error)}`);

@@ -15,6 +15,8 @@ export interface ToolContext {
   homeDir?: string;
   /** What Bash commands must see besides the worktree: the repository's git metadata, so `git diff` works. */
   sandboxPaths?: SandboxPaths;
+  /** False cuts Bash commands off the network (the repository's `commands.network`). */
+  network?: boolean;
 }
 
 /** What goes back to the model as a `tool_result`. Errors are results too, never exceptions. */
