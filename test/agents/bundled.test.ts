@@ -36,8 +36,8 @@ describe("bundled backend-engineer", () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
-  it("has the seed's tools, plus Write to create files", async () => {
-    expect((await backendEngineer()).tools).toEqual(expect.arrayContaining(["Read", "Edit", "Bash", "Glob", "Grep", "Write"]));
+  it("has exactly the seed's tools: Read, Edit, Bash, Glob, Grep", async () => {
+    expect((await backendEngineer()).tools).toEqual(["Read", "Edit", "Bash", "Glob", "Grep"]);
   });
 
   it("asks for the report's four headings, exactly and in order, with checklist items", async () => {

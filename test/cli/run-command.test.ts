@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runCommand } from "../../src/cli/run-command.js";
 import type { CliIO } from "../../src/cli/run-command.js";
 import { git, makeRepo } from "../helpers/git-repo.js";
-import { errorReply, SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
+import { errorReply, SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply, writeFileCall } from "../helpers/scripted-model.js";
 import type { Script, ScriptedModel } from "../helpers/scripted-model.js";
 
 const cleanup: string[] = [];
@@ -44,12 +44,13 @@ async function setup(script: Script) {
 describe("planwright run", () => {
   it("implements an issue on a new branch, verifies it, and prints the report", async () => {
     const { repo, io, out, err } = await setup((request, index) => {
-      if (index === 0) return toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = true;\n" } }]);
+      // The seed's tools have no Write: a new file is an Edit with an empty old_string.
+      if (index === 0) return toolUseReply([{ name: "Edit", input: { file_path: "health.js", old_string: "", new_string: "exports.ok = true;\n" } }]);
       if (index === 1) return toolUseReply([{ name: "Bash", input: { command: "npm test" } }]);
       return textReply(SAMPLE_REPORT);
     });
     const code = await runCommand(["--title", "Add a health check", "--body", "See the plan."], io);
-    expect(err.join("")).toContain("[agent] turn 1 · Write health.js");
+    expect(err.join("")).toContain("[agent] turn 1 · Edit health.js");
     expect(code).toBe(0);
     const printed = out.join("");
     expect(printed).toContain("## Implemented\n- [x] GET /health endpoint");
@@ -73,7 +74,7 @@ describe("planwright run", () => {
 
   it("sends failing tests back to the agent and verifies the fix", async () => {
     const { repo, io, out } = await setup((request, index) => {
-      if (index === 0) return toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = false;\n" } }]);
+      if (index === 0) return toolUseReply([writeFileCall("health.js", "exports.ok = false;\n")]);
       if (index === 1) return textReply(SAMPLE_REPORT);
       if (index === 2) return toolUseReply([{ name: "Edit", input: { file_path: "health.js", old_string: "false", new_string: "true" } }]);
       return textReply(SAMPLE_REPORT);
@@ -89,7 +90,7 @@ describe("planwright run", () => {
 
   it("reports failure with exit 1 when the tests never pass", async () => {
     const { io, out } = await setup((request, index) =>
-      index % 2 === 0 ? toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = 0;\n" } }]) : textReply(SAMPLE_REPORT),
+      index % 2 === 0 ? toolUseReply([writeFileCall("health.js", "exports.ok = 0;\n")]) : textReply(SAMPLE_REPORT),
     );
     const code = await runCommand(["--title", "Add a health check"], io);
     expect(code).toBe(1);
@@ -99,7 +100,7 @@ describe("planwright run", () => {
 
   it("says a model error kept planwright from running the detected test command, not that there is none", async () => {
     const { io, out, err } = await setup((request, index) =>
-      index === 0 ? toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = true;\n" } }]) : errorReply(400, "invalid_request_error"),
+      index === 0 ? toolUseReply([writeFileCall("health.js", "exports.ok = true;\n")]) : errorReply(400, "invalid_request_error"),
     );
     const code = await runCommand(["--title", "Add a health check"], io);
     expect(code).toBe(1);

@@ -12,7 +12,7 @@ import { git } from "../helpers/git-repo.js";
 import { startPlanwright, waitFor } from "../helpers/planwright-process.js";
 import type { PlanwrightProcess } from "../helpers/planwright-process.js";
 import { TEST_PRIVATE_KEY } from "../helpers/probot.js";
-import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
+import { SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply, writeFileCall } from "../helpers/scripted-model.js";
 import type { ScriptedModel } from "../helpers/scripted-model.js";
 import { goodRun, startWidgetsWorld, WIDGETS_BRANCH } from "../helpers/widgets-world.js";
 import type { WidgetsWorld } from "../helpers/widgets-world.js";
@@ -160,7 +160,7 @@ describe("end to end: a labelled issue becomes a tested pull request", () => {
       const first = JSON.stringify(request.messages[0]);
       const turn = request.messages.filter((m) => m.role === "assistant").length;
       if (!first.includes("review comment #")) return goodRun(turn);
-      if (turn === 0) return toolUseReply([{ name: "Write", input: { file_path: "NOTES.md", content: "health reports ok\n" } }]);
+      if (turn === 0) return toolUseReply([writeFileCall("NOTES.md", "health reports ok\n")]);
       const id = /review comment #(\d+)/.exec(first)?.[1];
       return textReply(`${SAMPLE_REPORT}\n\n## Review Replies\n- #${id}: Documented it in NOTES.md.`);
     });

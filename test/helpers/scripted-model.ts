@@ -139,3 +139,14 @@ export const SAMPLE_REPORT = [
   "## Notes",
   "- None",
 ].join("\n");
+
+/**
+ * A tool call that writes `content` to `path`, the way an agent with the
+ * seed's tools (no Write) does it: through Bash. Test contents only, so
+ * they never hold a single quote.
+ */
+export function writeFileCall(path: string, content: string): { name: string; input: Record<string, unknown> } {
+  if (content.includes("'") || path.includes("'")) throw new Error("writeFileCall: no single quotes in test files");
+  const dir = path.includes("/") ? `mkdir -p '${path.slice(0, path.lastIndexOf("/"))}' && ` : "";
+  return { name: "Bash", input: { command: `${dir}printf '%s' '${content}' > '${path}'` } };
+}

@@ -18,7 +18,7 @@ import type { PullRequest } from "../../src/github/port.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { git, makeRepo } from "../helpers/git-repo.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
-import { errorReply, SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
+import { errorReply, SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply, writeFileCall } from "../helpers/scripted-model.js";
 import type { Script, ScriptedModel } from "../helpers/scripted-model.js";
 
 const PROJECT = {
@@ -154,7 +154,7 @@ describe("the implement pipeline", () => {
     const first = await git(w.origin, "rev-parse", "planwright/issue-12-add-a-health-check");
     w.github.issues.get(12)!.title = "Add a health check endpoint";
     const { outcome } = await runJob((_r, index) =>
-      index === 0 ? toolUseReply([{ name: "Write", input: { file_path: "NOTES.md", content: "second run\n" } }]) : textReply(SAMPLE_REPORT),
+      index === 0 ? toolUseReply([writeFileCall("NOTES.md", "second run\n")]) : textReply(SAMPLE_REPORT),
     );
     expect(outcome.state).toBe("succeeded");
     expect(w.github.pulls).toHaveLength(1);
@@ -168,7 +168,7 @@ describe("the implement pipeline", () => {
       if (index === 0) {
         return toolUseReply([
           { name: "Edit", input: { file_path: "health.js", old_string: "undefined", new_string: "true" } },
-          { name: "Write", input: { file_path: ".github/workflows/ci.yml", content: "on: push\n" } },
+          writeFileCall(".github/workflows/ci.yml", "on: push\n"),
         ]);
       }
       return textReply(SAMPLE_REPORT);
@@ -200,7 +200,7 @@ describe("the implement pipeline", () => {
 
   it("opens a draft when the tests never pass, with the failing output", async () => {
     const { outcome, job } = await runJob((_r, index) =>
-      index % 2 === 0 ? toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = 0;\n" } }]) : textReply(SAMPLE_REPORT),
+      index % 2 === 0 ? toolUseReply([writeFileCall("health.js", "exports.ok = 0;\n")]) : textReply(SAMPLE_REPORT),
     );
     expect(outcome.state).toBe("failed");
     const [pull] = w.github.pulls;
@@ -269,7 +269,7 @@ describe("revising planwright's pull request", () => {
   }
 
   const reviseScript: Script = (_request, index) => {
-    if (index === 0) return toolUseReply([{ name: "Write", input: { file_path: "NOTES.md", content: "health.js reports ok\n" } }]);
+    if (index === 0) return toolUseReply([writeFileCall("NOTES.md", "health.js reports ok\n")]);
     return textReply(`${SAMPLE_REPORT}\n\n## Review Replies\n- #501: Kept \`ok\`: test.js reads it, renaming would break the contract.\n- #502: Added NOTES.md.`);
   };
 
@@ -478,9 +478,9 @@ describe("the draft state of a pull request planwright publishes to again", () =
   });
   /** Breaks health.js on every turn the agent gets, fix rounds included. */
   const breakHealth: Script = (_r, index) =>
-    index % 2 === 0 ? toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = 0;\n" } }]) : textReply(SAMPLE_REPORT);
+    index % 2 === 0 ? toolUseReply([writeFileCall("health.js", "exports.ok = 0;\n")]) : textReply(SAMPLE_REPORT);
   const repairHealth: Script = (_r, index) =>
-    index === 0 ? toolUseReply([{ name: "Write", input: { file_path: "health.js", content: "exports.ok = true;\n" } }]) : textReply(SAMPLE_REPORT);
+    index === 0 ? toolUseReply([writeFileCall("health.js", "exports.ok = true;\n")]) : textReply(SAMPLE_REPORT);
   const revise = (pr: number, instructions: string): Partial<Job["spec"]> => ({
     kind: "revise",
     pullRequestNumber: pr,
