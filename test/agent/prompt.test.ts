@@ -96,7 +96,7 @@ describe("buildPrompt: system", () => {
     expect(system.startsWith(definition.body.trim())).toBe(true);
     const tail = system.slice(definition.body.trim().length);
     expect(tail).toContain(`running unattended in a checkout of the repository at ${dir}`);
-    expect(tail).toContain("Your tools: Read, Write, Edit, Bash, Glob, Grep.");
+    expect(tail).toContain("Your tools: Read, Edit, Bash, Glob, Grep.");
     expect(tail).toContain("planwright runs `npm test` itself and shows the result next to your report");
   });
 

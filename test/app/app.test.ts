@@ -106,6 +106,13 @@ describe("the Probot app", () => {
       .reply(200, "auto_trigger: maybe\nlimits:\n  turns: 5\n  budget: 3\n", { "content-type": "text/plain; charset=utf-8" })
       .get(`${REPO}/contents/.claude%2Fagents`)
       .reply(404, { message: "Not Found" })
+      // Who asked is checked before the config's problems are shown to them.
+      .get(`${REPO}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: "write", role_name: "write" })
+      // The same problems are said once per issue: none said yet.
+      .get(`${REPO}/issues/1/comments`)
+      .query(true)
+      .reply(200, [])
       .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
         commentBody = body.body;
         return true;
