@@ -539,8 +539,10 @@ function askSection(input: PromptInput, loadedDocs: string[], missingDocs: strin
   );
   if (task.kind === "revise" && /\(review comment #\d+\)/.test(task.feedback ?? "")) {
     lines.push(
-      `After the report, add a section \`${REVIEW_REPLIES_HEADING}\` with one line for each review comment above: ` +
-        "`- #<comment id>: <what you changed, or why you did not>`. planwright posts each line as the reply in that comment's thread.",
+      // Before, not after: the definition says nothing may follow the report.
+      `In your final message, before the report, write a section \`${REVIEW_REPLIES_HEADING}\` with one line for each review comment above: ` +
+        "`- #<comment id>: <what you changed, or why you did not>`. planwright posts each line as the reply in that comment's thread " +
+        "and leaves the section out of the pull request. The report still comes last, with nothing after it.",
     );
   }
   return lines.join("\n");

@@ -375,6 +375,16 @@ describe("buildPrompt: the task", () => {
     expect(firstMessage).toContain("Address the review feedback above on your earlier work for issue #7");
   });
 
+  it("asks for review replies before the report, which must stay last as the definition says", async () => {
+    const dir = await gitRepo({ "README.md": "hi\n" });
+    const feedback = "### health.js line 1 (review comment #501) by @alice\n\nRename it.";
+    const { firstMessage } = await buildPrompt(await input(dir, { task: task({ kind: "revise", feedback }) }));
+    const ask = firstMessage.slice(firstMessage.indexOf("# What to do"));
+    expect(ask).toContain("before the report, write a section `## Review Replies`");
+    expect(ask).toContain("The report still comes last, with nothing after it.");
+    expect(ask).not.toMatch(/after the report, add/i);
+  });
+
   it("keeps the first and last comments of a long discussion", async () => {
     const dir = await gitRepo({ "README.md": "hi\n" });
     const comments = Array.from({ length: 70 }, (_, i) => ({ author: `user${i}`, body: `comment number ${i}` }));

@@ -270,7 +270,8 @@ describe("revising planwright's pull request", () => {
 
   const reviseScript: Script = (_request, index) => {
     if (index === 0) return toolUseReply([writeFileCall("NOTES.md", "health.js reports ok\n")]);
-    return textReply(`${SAMPLE_REPORT}\n\n## Review Replies\n- #501: Kept \`ok\`: test.js reads it, renaming would break the contract.\n- #502: Added NOTES.md.`);
+    // Where the prompt asks for it: before the report, which stays last.
+    return textReply(`## Review Replies\n- #501: Kept \`ok\`: test.js reads it, renaming would break the contract.\n- #502: Added NOTES.md.\n\n${SAMPLE_REPORT}`);
   };
 
   it("addresses a review with two inline comments: one commit, replies in both threads, Iteration 2, review re-requested", async () => {
