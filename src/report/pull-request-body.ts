@@ -1,4 +1,5 @@
 import type { AgentRunResult } from "../agent/agent-loop.js";
+import { scanFences } from "./parse-report.js";
 import type { AgentReport } from "./parse-report.js";
 import { capMarkdown, renderReport } from "./render-report.js";
 import { renderFigures, renderVerification } from "./run-summary.js";
@@ -89,12 +90,19 @@ export function renderIterationSection(input: IterationInput): string {
   if (input.agent.stopReason !== "completed") {
     parts.push(`> [!WARNING]\n> The agent did not finish this round: ${input.agent.stopDetail}.`);
   }
-  parts.push(neutralizeReferences(renderReport(input.report)).replace(/^## /gm, "### "));
-  parts.push(renderVerification(input.verification, input.fixRoundsUsed).replace(/^## /gm, "### "));
+  parts.push(demoteHeadings(neutralizeReferences(renderReport(input.report))));
+  parts.push(demoteHeadings(renderVerification(input.verification, input.fixRoundsUsed)));
   if (input.droppedPaths.length) {
     parts.push(`**Not pushed** (protected paths): ${input.droppedPaths.map((p) => `\`${p}\``).join(", ")}`);
   }
   parts.push(`<sub>planwright · \`${input.agentName}\` · run \`${input.runId.slice(0, 8)}\` · ${renderFigures(input.agent)}</sub>`);
   parts.push(iterationMarker(input.iteration, input.at));
   return capMarkdown(parts.join("\n\n"), 20_000, "\n\n_This iteration's report was cut to fit; the full text is in the run's transcript._");
+}
+
+/** `## ` headings become `### ` under an iteration's own heading; lines inside code fences are the agent's text and stay. */
+export function demoteHeadings(markdown: string): string {
+  const lines = markdown.split("\n");
+  const { fenced } = scanFences(lines);
+  return lines.map((line, index) => (!fenced[index] && line.startsWith("## ") ? `#${line}` : line)).join("\n");
 }

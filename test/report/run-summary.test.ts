@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AgentRunResult } from "../../src/agent/agent-loop.js";
 import { EMPTY_USAGE } from "../../src/agent/pricing.js";
 import { parseReport } from "../../src/report/parse-report.js";
-import { renderIterationSection, renderPullRequestBody } from "../../src/report/pull-request-body.js";
+import { demoteHeadings, renderIterationSection, renderPullRequestBody } from "../../src/report/pull-request-body.js";
 import { renderVerification, toVerification } from "../../src/report/run-summary.js";
 import type { CommandOutcome } from "../../src/verify/run-project-command.js";
 import { SAMPLE_REPORT } from "../helpers/scripted-model.js";
@@ -95,5 +95,12 @@ describe("pull request body verification", () => {
     });
     expect(section).not.toMatch(NO_COMMAND);
     expect(section).toContain("### Verification by planwright\n⚠️ Not verified: the run was cancelled");
+  });
+});
+
+describe("demoteHeadings", () => {
+  it("moves report headings under an iteration's heading, but not lines inside code blocks", () => {
+    const text = ["## Implemented", "- [x] a README section:", "", "```markdown", "## Usage", "```", "", "## Notes", "- None"].join("\n");
+    expect(demoteHeadings(text).split("\n")).toEqual(["### Implemented", "- [x] a README section:", "", "```markdown", "## Usage", "```", "", "### Notes", "- None"]);
   });
 });
