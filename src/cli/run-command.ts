@@ -19,6 +19,7 @@ import { renderReport } from "../report/render-report.js";
 import { formatTokens, renderFigures, renderVerification } from "../report/run-summary.js";
 import { createSandbox } from "../sandbox/create-sandbox.js";
 import { createRedactor } from "../security/redact-secrets.js";
+import { knownSecretsOf } from "../security/known-secrets.js";
 import { describeOutcome } from "../verify/run-project-command.js";
 import { resolveCommands } from "../workspace/detect-commands.js";
 import { localRepositoryFiles } from "../workspace/local-repository-files.js";
@@ -26,6 +27,7 @@ import { branchName, commitAll, createLocalWorktree } from "../workspace/local-w
 import { untouchedArtifacts } from "../workspace/setup-artifacts.js";
 import { readIssueFile } from "./read-issue-file.js";
 import type { IssueText } from "./read-issue-file.js";
+import { appSecretPaths } from "../sandbox/app-secret-paths.js";
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -143,14 +145,14 @@ async function run(values: RunValues, io: CliIO): Promise<number> {
   const branch = values.branch ?? branchName(config.pull_request.branch_prefix, issue.number, issue.title);
   const worktree = await createLocalWorktree(repo, branch, path.join(env.dataDir, "worktrees"));
   const home = await mkdtemp(path.join(os.tmpdir(), "planwright-home-"));
-  const redact = createRedactor([apiKey ?? ""].filter((s) => s.length >= 8));
+  const redact = createRedactor(knownSecretsOf(io.env));
   const transcriptPath = path.join(transcriptsDir(env.dataDir), `${runId}.jsonl`);
   const transcript = createJsonlTranscript(transcriptPath, runId, redact);
   const progress = (line: string) => io.stderr(`${redact(line)}\n`);
 
   try {
     const sandbox = await createSandbox(env.sandbox, {
-      hiddenPaths: [env.dataDir, path.join(io.cwd, ".env"), ...(io.env.PRIVATE_KEY_PATH ? [io.env.PRIVATE_KEY_PATH] : [])],
+      hiddenPaths: await appSecretPaths({ cwd: io.cwd, dataDir: env.dataDir, env: io.env }),
       log: { warn: (message: string) => progress(`warning: ${message}`) },
     });
     const commands = await resolveCommands(config.commands, worktree.path);

@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Probot } from "probot";
 import { createAnthropicModelClient } from "../agent/model-client.js";
 import { loadBundledAgents } from "../agents/bundled.js";
@@ -9,9 +8,11 @@ import type { JobQueue } from "../queue/job-queue.js";
 import type { JobRunner } from "../queue/worker-pool.js";
 import { createSandbox } from "../sandbox/create-sandbox.js";
 import { createRedactor } from "../security/redact-secrets.js";
+import { knownSecretsOf } from "../security/known-secrets.js";
 import { MirrorWorkspace, workspacesRoot } from "../workspace/mirror-workspace.js";
 import { TrackingPublisher } from "../tracking/tracking-publisher.js";
 import { announceRetiredJobs } from "./announce-retired-jobs.js";
+import { appSecretPaths } from "../sandbox/app-secret-paths.js";
 import type { Metrics } from "../metrics/metrics.js";
 
 export interface PipelineRunnerOptions {
@@ -30,10 +31,7 @@ export interface PipelineRunnerOptions {
 export async function createPipelineRunner(options: PipelineRunnerOptions): Promise<JobRunner> {
   const { app, env, processEnv, queue } = options;
   const log = app.log.child({ name: "pipeline" });
-  const knownSecrets = [processEnv.WEBHOOK_SECRET, processEnv.PRIVATE_KEY, processEnv.ANTHROPIC_API_KEY].filter(
-    (s): s is string => typeof s === "string" && s.length >= 8,
-  );
-  const redact = createRedactor(knownSecrets);
+  const redact = createRedactor(knownSecretsOf(processEnv));
   const githubFor = async (job: { spec: { installationId: number; repository: { owner: string; name: string } } }) =>
     createOctokitGitHubPort(await app.auth(job.spec.installationId), { owner: job.spec.repository.owner, repo: job.spec.repository.name });
   // Wherever jobs are claimed, jobs the claim ended need their tracking comment finished too.
@@ -51,7 +49,7 @@ export async function createPipelineRunner(options: PipelineRunnerOptions): Prom
     };
   }
 
-  const hiddenPaths = [env.dataDir, path.resolve(".env"), ...(processEnv.PRIVATE_KEY_PATH ? [path.resolve(processEnv.PRIVATE_KEY_PATH)] : [])];
+  const hiddenPaths = await appSecretPaths({ cwd: process.cwd(), dataDir: env.dataDir, env: processEnv });
   const sandbox = await createSandbox(env.sandbox, { hiddenPaths, log: { warn: (message: string) => log.warn(message) } });
   let identity: { name: string; email: string } | undefined;
 
