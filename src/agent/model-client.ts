@@ -1,4 +1,5 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { wellFormedDeep } from "./well-formed.js";
 
 export type MessageRequest = Anthropic.Messages.MessageCreateParamsNonStreaming;
 export type MessageResponse = Anthropic.Messages.Message;
@@ -26,7 +27,7 @@ export function createAnthropicModelClient(options: AnthropicClientOptions): Mod
   });
   return {
     createMessage(request, { signal }) {
-      return client.messages.create(request, { signal });
+      return client.messages.create(wellFormedDeep(request), { signal });
     },
   };
 }
