@@ -3,7 +3,8 @@ import type { AgentDefinition } from "../agents/definition.js";
 import { GitHubAPIError } from "../errors.js";
 import type { GitHubPort, IssueDetails, PullRequest } from "../github/port.js";
 import type { Job } from "../queue/job.js";
-import { renderPullRequestBody } from "../report/pull-request-body.js";
+import { MAX_PR_BODY_CHARS, renderPullRequestBody } from "../report/pull-request-body.js";
+import { redactWithin } from "../report/shorten-oldest-first.js";
 import { untouchedArtifacts } from "../workspace/setup-artifacts.js";
 import type { Checkout, Workspace } from "../workspace/workspace.js";
 
@@ -52,7 +53,7 @@ export async function publishPullRequest(input: PublishInput): Promise<Published
   }
   if (commit.sha) await input.workspace.push(checkout, { cloneUrl: job.spec.repository.cloneUrl, token: input.token });
 
-  const body = input.redact(
+  const body = redactWithin(
     renderPullRequestBody({
       report: session.report,
       verification: session.verificationStatus,
@@ -66,6 +67,8 @@ export async function publishPullRequest(input: PublishInput): Promise<Published
       missingDocs: session.missingDocs,
       at: new Date().toISOString(),
     }),
+    input.redact,
+    MAX_PR_BODY_CHARS,
   );
   if (existing) {
     await input.github.updatePullRequest(existing.number, { body });

@@ -4,8 +4,10 @@ import type { AgentDefinition } from "../agents/definition.js";
 import type { GitHubPort, PullRequest } from "../github/port.js";
 import type { Job } from "../queue/job.js";
 import { iterationMarker, MAX_PR_BODY_CHARS, renderIterationSection } from "../report/pull-request-body.js";
-import { shortenOldestFirst } from "../report/shorten-oldest-first.js";
+import { redactWithin, shortenOldestFirst } from "../report/shorten-oldest-first.js";
 import { neutralizeReferences } from "../security/neutralize-references.js";
+import { capMarkdown } from "../report/render-report.js";
+import { messageOf } from "../errors.js";
 import { untouchedArtifacts } from "../workspace/setup-artifacts.js";
 import type { Checkout, Workspace } from "../workspace/workspace.js";
 import type { CollectedFeedback } from "./collect-feedback.js";
@@ -44,7 +46,12 @@ export function lastIterationTime(body: string): string | null {
  * round as "Iteration N" in the body, answers each inline comment in its
  * thread, and asks the reviewers to look again.
  */
-export async function publishRevision(input: RevisionInput): Promise<Published & { iteration: number; commitSha: string | null }> {
+/** GitHub caps comments at 65,536 characters; a reply is one line of the agent's, so this is generous. */
+const MAX_REPLY_CHARS = 10_000;
+
+export async function publishRevision(
+  input: RevisionInput,
+): Promise<Published & { iteration: number; commitSha: string | null; unansweredThreads: string[] }> {
   const { job, session, checkout, pullRequest: pr, github } = input;
   const config = job.spec.config;
   const iteration = Math.max(1, iterationsIn(pr.body)) + 1;
@@ -79,8 +86,9 @@ export async function publishRevision(input: RevisionInput): Promise<Published &
   });
   // Later runs number iterations and pick new feedback by the markers, so the oldest text goes first.
   const previous = shortenOldestFirst(pr.body, Math.max(0, MAX_PR_BODY_CHARS - section.length - 4));
-  await github.updatePullRequest(pr.number, { body: input.redact(`${previous}\n\n${section}`) });
+  await github.updatePullRequest(pr.number, { body: redactWithin(`${previous}\n\n${section}`, input.redact, MAX_PR_BODY_CHARS) });
 
+  const unanswered: string[] = [];
   if (input.session.agent.stopReason !== "cancelled") {
     const replies = parseReviewReplies(repliesSection?.body ?? "");
     const answered = new Set<number>();
@@ -90,8 +98,12 @@ export async function publishRevision(input: RevisionInput): Promise<Published &
       answered.add(thread);
       const said = replies.get(comment.id);
       const where = commit.sha ? `in ${commit.sha.slice(0, 7)}` : "without a new commit";
-      const body = said ? `${neutralizeReferences(said)}\n\n<sub>planwright, iteration ${iteration} (${where})</sub>` : `planwright worked on this in iteration ${iteration} (${where}); see the pull request description for the report.`;
-      await github.replyToReviewComment(pr.number, thread, input.redact(body));
+      const reply = said ? capMarkdown(neutralizeReferences(said), MAX_REPLY_CHARS, " …") : undefined;
+      const body = reply ? `${reply}\n\n<sub>planwright, iteration ${iteration} (${where})</sub>` : `planwright worked on this in iteration ${iteration} (${where}); see the pull request description for the report.`;
+      // The push and the body are done: one thread that cannot take a reply (deleted meanwhile) must not fail the run.
+      await github.replyToReviewComment(pr.number, thread, input.redact(body)).catch((error: unknown) => {
+        unanswered.push(`#${thread}: ${messageOf(error)}`);
+      });
     }
     const reviewers = input.feedback.reviewers.filter(
       (r) => r.toLowerCase() !== input.botLogin.toLowerCase() && r.toLowerCase() !== pr.author.toLowerCase(),
@@ -106,6 +118,7 @@ export async function publishRevision(input: RevisionInput): Promise<Published &
     droppedPaths: commit.droppedPaths,
     iteration,
     commitSha: commit.sha,
+    unansweredThreads: unanswered,
   };
 }
 

@@ -49,7 +49,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
       [
         "## Not pushed",
         `These files were changed by the agent but match protected paths (${input.protectedPaths.map((p) => `\`${p}\``).join(", ")}), so planwright left them out:`,
-        ...input.droppedPaths.map((p) => `- \`${p}\``),
+        ...pathLines(input.droppedPaths),
       ].join("\n"),
     );
   }
@@ -91,13 +91,30 @@ export function renderIterationSection(input: IterationInput): string {
     parts.push(`> [!WARNING]\n> The agent did not finish this round: ${input.agent.stopDetail}.`);
   }
   parts.push(demoteHeadings(neutralizeReferences(renderReport(input.report))));
-  parts.push(demoteHeadings(renderVerification(input.verification, input.fixRoundsUsed)));
+  const tail = [demoteHeadings(renderVerification(input.verification, input.fixRoundsUsed))];
   if (input.droppedPaths.length) {
-    parts.push(`**Not pushed** (protected paths): ${input.droppedPaths.map((p) => `\`${p}\``).join(", ")}`);
+    const shown = input.droppedPaths.slice(0, MAX_LISTED_PATHS).map((p) => `\`${p}\``);
+    const more = input.droppedPaths.length - shown.length;
+    tail.push(`**Not pushed** (protected paths): ${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}`);
   }
-  parts.push(`<sub>planwright · \`${input.agentName}\` · run \`${input.runId.slice(0, 8)}\` · ${renderFigures(input.agent)}</sub>`);
-  parts.push(iterationMarker(input.iteration, input.at));
-  return capMarkdown(parts.join("\n\n"), 20_000, "\n\n_This iteration's report was cut to fit; the full text is in the run's transcript._");
+  tail.push(`<sub>planwright · \`${input.agentName}\` · run \`${input.runId.slice(0, 8)}\` · ${renderFigures(input.agent)}</sub>`);
+  tail.push(iterationMarker(input.iteration, input.at));
+  // Only the report is cut: the verdict, what was not pushed and the marker later runs count must stay.
+  const head = parts.join("\n\n");
+  const tailText = tail.join("\n\n");
+  const capped = capMarkdown(head, Math.max(1_000, ITERATION_MAX_CHARS - tailText.length - 2), "\n\n_This iteration's report was cut to fit; the full text is in the run's transcript._");
+  return `${capped}\n\n${tailText}`;
+}
+
+/** At most this many paths are listed; a vendored directory can be thousands. */
+const MAX_LISTED_PATHS = 50;
+
+const ITERATION_MAX_CHARS = 20_000;
+
+function pathLines(paths: readonly string[]): string[] {
+  const lines = paths.slice(0, MAX_LISTED_PATHS).map((p) => `- \`${p}\``);
+  if (paths.length > MAX_LISTED_PATHS) lines.push(`- …and ${paths.length - MAX_LISTED_PATHS} more`);
+  return lines;
 }
 
 /** `## ` headings become `### ` under an iteration's own heading; lines inside code fences are the agent's text and stay. */

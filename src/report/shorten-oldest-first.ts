@@ -69,3 +69,14 @@ function keepEnd(text: string, maxChars: number): string {
   const newline = end.indexOf("\n");
   return newline >= 0 ? end.slice(newline + 1) : end;
 }
+
+/**
+ * Redacts a pull request body and keeps it within `maxChars`: redaction runs
+ * last (nothing may slip past it), but a replacement can be longer than what
+ * it replaces, so a body capped before could end up over GitHub's limit and be
+ * refused after the push.
+ */
+export function redactWithin(body: string, redact: (text: string) => string, maxChars: number): string {
+  const redacted = redact(body);
+  return redacted.length <= maxChars ? redacted : shortenOldestFirst(redacted, maxChars);
+}

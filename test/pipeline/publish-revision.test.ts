@@ -87,7 +87,7 @@ function bodyNearTheCap(): string {
   return `${first}\n\n${second}`;
 }
 
-async function revise(github: FakeGitHub, pr: PullRequest, at: number) {
+async function revise(github: FakeGitHub, pr: PullRequest, at: number, overrides: Partial<Parameters<typeof publishRevision>[0]> = {}) {
   return publishRevision({
     github,
     workspace,
@@ -102,6 +102,7 @@ async function revise(github: FakeGitHub, pr: PullRequest, at: number) {
     redact: (text) => text,
     botLogin: "planwright[bot]",
     now: () => at,
+    ...overrides,
   });
 }
 
@@ -129,5 +130,76 @@ describe("publishRevision near GitHub's body limit", () => {
     expect(iterationsIn(after)).toBe(4);
     expect(lastIterationTime(after)).toBe(new Date(time(4)).toISOString());
     expect(after.match(/<!-- planwright:iteration (\d+)/g)).toEqual([1, 2, 3, 4].map((n) => `<!-- planwright:iteration ${n}`));
+  });
+});
+
+describe("renderIterationSection", () => {
+  it("cuts only the report of a long round: the verdict, what was not pushed and the marker stay", () => {
+    const section = renderIterationSection({
+      iteration: 2,
+      report: parseReport(reportText("a very long round", 24_000)),
+      verification: { kind: "no_test_command" },
+      fixRoundsUsed: 0,
+      droppedPaths: Array.from({ length: 2000 }, (_, i) => `vendor/lib-${i}.js`),
+      protectedPaths: ["vendor/**"],
+      agent: agent(""),
+      agentName: "backend-engineer",
+      runId: "run-0123456789",
+      commitSha: "c".repeat(40),
+      at: new Date(time(2)).toISOString(),
+    });
+    expect(section.length).toBeLessThanOrEqual(20_000);
+    expect(section).toContain("This iteration's report was cut to fit");
+    expect(section).toContain("### Verification by planwright");
+    expect(section).toMatch(/\*\*Not pushed\*\* \(protected paths\): `vendor\/lib-0\.js`.*, and 1950 more/);
+    expect(lastIterationTime(section)).toBe(new Date(time(2)).toISOString());
+  });
+});
+
+describe("renderPullRequestBody", () => {
+  it("lists at most 50 protected files, so a vendored tree cannot push out Closes and the marker", () => {
+    const body = renderPullRequestBody({
+      ...common,
+      droppedPaths: Array.from({ length: 2000 }, (_, i) => `vendor/some/deep/path/lib-${i}.js`),
+      report: parseReport(reportText("first", 100)),
+      verification: { kind: "no_test_command" },
+      issueNumber: 7,
+      agent: agent(""),
+      at: new Date(time(1)).toISOString(),
+    });
+    expect(body).toContain("- …and 1950 more");
+    expect(body).toContain("Closes #7");
+    expect(iterationsIn(body)).toBe(1);
+  });
+});
+
+describe("publishRevision: replies and redaction", () => {
+  it("keeps a body within the limit when redaction makes it longer, and keeps its markers", async () => {
+    const github = new FakeGitHub();
+    const pr = await github.createPullRequest({ title: "Health", body: bodyNearTheCap(), head: CHECKOUT.branch, base: "main", draft: false });
+    // A redactor whose replacement is longer than what it replaces.
+    await revise(github, pr, time(3), { redact: (text) => text.replaceAll("- [x]", "- [x] [REDACTED-LONGER]") });
+    const body = github.pulls[0]!.body;
+    expect(body.length).toBeLessThanOrEqual(MAX_PR_BODY_CHARS);
+    expect(iterationsIn(body)).toBe(3);
+    expect(lastIterationTime(body)).toBe(new Date(time(3)).toISOString());
+  });
+
+  it("posts the other replies when one thread cannot take one, and says which", async () => {
+    const github = new FakeGitHub();
+    const pr = await github.createPullRequest({ title: "Health", body: "first\n\n<!-- planwright:iteration 1 at=2030-01-01T01:00:00.000Z -->", head: CHECKOUT.branch, base: "main", draft: false });
+    const comment = (id: number) => ({ id, reviewId: 9, author: "alice", body: "fix", path: "a.js", line: 1, diffHunk: "@@", createdAt: "", updatedAt: "", inReplyToId: null });
+    const replyTo = github.replyToReviewComment.bind(github);
+    github.replyToReviewComment = async (number, thread, body) => {
+      if (thread === 501) throw Object.assign(new Error("Not Found"), { status: 404 });
+      return replyTo(number, thread, body);
+    };
+    const result = await revise(github, pr, time(3), {
+      session: session(`## Review Replies\n- #501: done\n- #502: done too\n\n${reportText("round", 100)}`),
+      feedback: { text: "x", comments: [comment(501), comment(502)], reviewers: ["alice"], ignoredAuthors: [], editedAfterTrigger: 0 },
+    });
+    expect(result.unansweredThreads).toEqual(["#501: Not Found"]);
+    expect(github.replies.map((r) => r.commentId)).toEqual([502]);
+    expect(github.reviewRequests).toEqual([{ pullNumber: pr.number, logins: ["alice"] }]);
   });
 });
