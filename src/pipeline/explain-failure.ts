@@ -19,7 +19,10 @@ export function explainFailure(error: unknown, phase: Phase, signal: AbortSignal
     return { reason: error.message, nextStep: "add the documents on the default branch, then trigger again.", cancelled: false };
   }
   if (error instanceof PushRejectedError) {
-    return { reason: error.message, nextStep: "trigger the run again; it will start from the branch's new head.", cancelled: false };
+    const nextStep = error.rescuedTo
+      ? `compare \`${error.rescuedTo}\` with the new head and merge what you want, or trigger the run again to start from the new head.`
+      : "trigger the run again; it will start from the branch's new head.";
+    return { reason: error.message, nextStep, cancelled: false };
   }
   if (error instanceof GitOperationError) {
     const workflows = /workflow/i.test(error.message);

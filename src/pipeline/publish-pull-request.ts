@@ -7,6 +7,7 @@ import { MAX_PR_BODY_CHARS, renderPullRequestBody } from "../report/pull-request
 import { redactWithin } from "../report/shorten-oldest-first.js";
 import { untouchedArtifacts } from "../workspace/setup-artifacts.js";
 import type { Checkout, Workspace } from "../workspace/workspace.js";
+import { pushOrRescue } from "./push-or-rescue.js";
 
 export interface PublishInput {
   github: GitHubPort;
@@ -51,7 +52,7 @@ export async function publishPullRequest(input: PublishInput): Promise<Published
   if (!commit.sha && !(checkout.branchExisted && existing)) {
     return { branch, pushed: false, pullRequest: undefined, created: false, droppedPaths: commit.droppedPaths };
   }
-  if (commit.sha) await input.workspace.push(checkout, { cloneUrl: job.spec.repository.cloneUrl, token: input.token });
+  if (commit.sha) await pushOrRescue(input.workspace, checkout, { cloneUrl: job.spec.repository.cloneUrl, token: input.token }, job.id);
 
   const body = redactWithin(
     renderPullRequestBody({

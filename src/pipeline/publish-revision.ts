@@ -13,6 +13,7 @@ import type { Checkout, Workspace } from "../workspace/workspace.js";
 import type { CollectedFeedback } from "./collect-feedback.js";
 import { parseReviewReplies } from "./collect-feedback.js";
 import type { Published } from "./publish-pull-request.js";
+import { pushOrRescue } from "./push-or-rescue.js";
 
 export interface RevisionInput {
   github: GitHubPort;
@@ -67,7 +68,7 @@ export async function publishRevision(
     protectedPaths: config.protected_paths,
     excludePaths: await untouchedArtifacts(checkout.path, session.setupArtifacts),
   });
-  if (commit.sha) await input.workspace.push(checkout, { cloneUrl: job.spec.repository.cloneUrl, token: input.token });
+  if (commit.sha) await pushOrRescue(input.workspace, checkout, { cloneUrl: job.spec.repository.cloneUrl, token: input.token }, job.id);
 
   const repliesSection = session.report.extra.find((e) => e.heading.replace(/^#+\s*/, "").toLowerCase() === REVIEW_REPLIES_HEADING.slice(3).toLowerCase());
   const report = { ...session.report, extra: session.report.extra.filter((e) => e !== repliesSection) };

@@ -78,10 +78,14 @@ export class PushRejectedError extends Error {
   constructor(
     readonly branch: string,
     readonly detail: string,
+    /** Where the run's commit went instead, when it could be kept. */
+    readonly rescuedTo?: string,
   ) {
     super(
       `the push to ${branch} was rejected because the branch moved on GitHub while planwright worked (${detail}). ` +
-        "Trigger the run again to start from the new head.",
+        (rescuedTo
+          ? `Nothing is lost: this run's commit is on the branch ${rescuedTo}.`
+          : "Trigger the run again to start from the new head."),
     );
   }
 }

@@ -8,6 +8,7 @@ import { MirrorWorkspace } from "../../src/workspace/mirror-workspace.js";
 import { GitOperationError, PushRejectedError, type Checkout, type CheckoutRequest } from "../../src/workspace/workspace.js";
 import { startGitHttpServer, type GitHttpServer } from "../helpers/git-http-server.js";
 import { git } from "../helpers/git-repo.js";
+import { pushOrRescue } from "../../src/pipeline/push-or-rescue.js";
 
 const TOKEN = "ghs_testInstallationToken1234567890abcdef";
 const AUTHOR = { name: "planwright[bot]", email: "planwright@users.noreply.example.com" };
@@ -505,6 +506,23 @@ describe("MirrorWorkspace push", () => {
     expect((failure as PushRejectedError).branch).toBe(BRANCH);
     expect((failure as Error).message).toMatch(/fetch first|non-fast-forward/);
     expect(await git(origin.bare, "rev-parse", `refs/heads/${BRANCH}`)).toBe(theirs);
+  });
+
+  it("keeps the run's commit on a rescue branch when the push races someone else's (pushOrRescue)", async () => {
+    const { origin, workspace, checkout } = await committed({ "a.txt": "a\n" });
+    const ours = await git(checkout.path, "rev-parse", "HEAD");
+    await git(origin.work, "checkout", "--quiet", "-b", BRANCH);
+    const theirs = await commitFiles(origin.work, { "theirs.txt": "t\n" }, "someone else");
+    await git(origin.work, "push", "--quiet", origin.bare, BRANCH);
+
+    const failure = await pushOrRescue(workspace, checkout, { cloneUrl: origin.bare, token: async () => TOKEN }, "0123456789abcdef").catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(PushRejectedError);
+    const rescue = `${BRANCH}-rescued-01234567`;
+    expect((failure as PushRejectedError).rescuedTo).toBe(rescue);
+    expect((failure as Error).message).toContain(`Nothing is lost: this run's commit is on the branch ${rescue}`);
+    // Their commit stays where it was; ours is on the rescue branch.
+    expect(await git(origin.bare, "rev-parse", `refs/heads/${BRANCH}`)).toBe(theirs);
+    expect(await git(origin.bare, "rev-parse", `refs/heads/${rescue}`)).toBe(ours);
   });
 
   it("explains GitHub's refusal of workflow changes without the workflows permission", async () => {
