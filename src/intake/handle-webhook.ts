@@ -250,6 +250,9 @@ async function enqueue(
     commentId: trigger.commentId ?? null,
     config,
     trackingCommentId: null,
+    // A trigger that joins an active job (or feedback batched into a queued follow-up) keeps
+    // that job's spec: its snapshot is from its own creation, the moment its comment filter uses too.
+    issueSnapshot: trigger.kind === "implement" ? { title: trigger.issue.title, body: trigger.issue.body } : null,
   };
   const result = await deps.queue.enqueue({
     spec,

@@ -96,7 +96,8 @@ export function createImplementRunner(deps: PipelineDependencies) {
         const linked = spec.issueNumber ?? closedIssueIn(pullRequest.body);
         issue = linked === null ? undefined : await github.getIssue(linked).catch(() => undefined);
       } else if (spec.issueNumber !== null) {
-        issue = await github.getIssue(spec.issueNumber);
+        // The text as it was asked for (the agent's task, the branch and the pull request title); the state is live.
+        issue = issueAsRequested(await github.getIssue(spec.issueNumber), job, deps.log);
         if (issue.state === "closed") throw new UnsupportedJobError(`issue #${issue.number} was closed before the run started`);
         pullRequest = await existingPullRequest(github, prefix, issue.number, author.name, (pull, reason) =>
           deps.log.info({ jobId: job.id, pullRequest: pull.number }, `not continuing pull request #${pull.number}: ${reason}`),
@@ -225,6 +226,8 @@ export function createImplementRunner(deps: PipelineDependencies) {
               redact: deps.redact,
               cancelled: session.agent.stopReason === "cancelled",
             });
+      const unanswered = "unansweredThreads" in published ? (published.unansweredThreads as string[]) : [];
+      if (unanswered.length > 0) deps.log.warn({ jobId: job.id, threads: unanswered }, "some review threads could not be answered");
       // A new pull request got its draft state when it was opened; an existing one is brought in line here.
       const draft =
         published.pullRequest && !published.created
@@ -304,6 +307,29 @@ async function reviseTask(
     requester: job.spec.requester,
     feedback: [summary, feedback.text].filter(Boolean).join("\n\n"),
   };
+}
+
+/**
+ * The issue with the title and body it had when the run was requested. Whoever opened it may
+ * lack write access and edit it while the job waits; the request was for the text the person
+ * who asked saw. A job carries its own snapshot, taken when it was created: a later trigger that
+ * joined it, or feedback batched into it, does not move it, just as the comment cut-off stays
+ * at its `createdAt`. Jobs queued before snapshots existed, and revise runs (their webhook is
+ * about the pull request, not the issue), have none and get the live text.
+ */
+function issueAsRequested(issue: IssueDetails, job: Job, log: PipelineDependencies["log"]): IssueDetails {
+  const snapshot = job.spec.issueSnapshot;
+  if (!snapshot) return issue;
+  const titleEdited = snapshot.title !== issue.title;
+  const bodyEdited = snapshot.body !== issue.body;
+  if (titleEdited || bodyEdited) {
+    // The edited text itself stays out of the log: it is untrusted and may be long.
+    log.info(
+      { jobId: job.id, issue: issue.number, titleEdited, bodyEdited },
+      `issue #${issue.number} was edited after the run was requested; the agent gets it as it was then`,
+    );
+  }
+  return { ...issue, title: snapshot.title, body: snapshot.body };
 }
 
 /** The issue and its discussion as of the trigger: later comments and later edits are not the maintainer's request. */

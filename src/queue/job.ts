@@ -1,5 +1,5 @@
 import type { RepoConfig } from "../config/repo-config.js";
-import type { ImplementSource, ReviseSource } from "../triggers/trigger.js";
+import type { ImplementSource, IssueText, ReviseSource } from "../triggers/trigger.js";
 
 /** The repository a job works on, as the webhook described it. */
 export interface JobRepository {
@@ -43,6 +43,14 @@ export interface JobSpec {
   config: RepoConfig;
   /** Filled in once the acknowledgement comment exists. */
   trackingCommentId: number | null;
+  /**
+   * The issue's title and body from the triggering webhook (implement runs), which the agent
+   * is given instead of whatever the issue says when a worker gets to it: its author may lack
+   * write access and edit it while the job waits. Null when the webhook carried no issue of
+   * the job's (revise runs: their event is about the pull request). Optional because jobs
+   * queued before it existed have none; those read the live issue.
+   */
+  issueSnapshot?: IssueText | null;
 }
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";

@@ -103,6 +103,7 @@ function fromIssueLabeled(payload: unknown, rules: TriggerRules): TriggerResult 
     number: issue.number,
     reactTo: { type: "issue", number: issue.number },
     instructions: "",
+    issue: { title: issue.title, body: issue.body },
   };
 }
 
@@ -149,6 +150,7 @@ function fromIssueOpened(payload: unknown, rules: TriggerRules): TriggerResult {
     number: issue.number,
     reactTo: { type: "issue", number: issue.number },
     instructions: "",
+    issue: { title: issue.title, body: issue.body },
   };
 }
 
@@ -185,7 +187,13 @@ function fromIssueComment(payload: unknown, rules: TriggerRules): TriggerResult 
   if (command.stop) return { kind: "stop", ...base, onPullRequest: false };
   const closed = notOpen("issue", issue);
   if (closed) return closed;
-  return { kind: "implement", source: "issue_comment", ...base, instructions: command.instructions };
+  return {
+    kind: "implement",
+    source: "issue_comment",
+    ...base,
+    instructions: command.instructions,
+    issue: { title: issue.title, body: issue.body },
+  };
 }
 
 /**

@@ -23,12 +23,23 @@ interface TriggerBase {
   reactTo: ReactionTarget;
 }
 
+/** An issue's title and body as one webhook carried them. */
+export interface IssueText {
+  title: string;
+  body: string;
+}
+
 export interface ImplementTrigger extends TriggerBase {
   kind: "implement";
   source: ImplementSource;
   /** Extra instructions from the maintainer's `/command ...` line and the lines below it. */
   instructions: string;
   commentId?: number;
+  /**
+   * The issue as it read when the request was made. Its author may lack write access and
+   * edit it while the job waits; what the person who asked saw is what they asked for.
+   */
+  issue: IssueText;
 }
 
 export interface ReviseTrigger extends TriggerBase {

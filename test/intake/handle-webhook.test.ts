@@ -131,6 +131,28 @@ describe("handleWebhook: accepted triggers", () => {
     expect(s.github.reactions[0]).toEqual({ target: { type: "issue_comment", commentId: 5555 }, content: "eyes" });
   });
 
+  it("keeps the issue's title and body as the trigger saw them in the stored job", async () => {
+    const payload = labeled();
+    payload.issue.title = "Add a health check";
+    payload.issue.body = "Make health.js report ok.";
+    const outcome = await deliver("issues", payload);
+    expect(outcome.status).toBe("enqueued");
+    if (outcome.status !== "enqueued") return;
+    // Read back from the queue: the snapshot has to survive the spec's trip through storage.
+    const job = await s.queue.get(outcome.job.id);
+    expect(job?.spec.issueSnapshot).toEqual({ title: "Add a health check", body: "Make health.js report ok." });
+  });
+
+  it("snapshots the issue, not the comment, for a /backend comment, and an empty body as empty", async () => {
+    const payload = issueComment("/backend go");
+    payload.issue.title = "Add a health check";
+    payload.issue.body = null;
+    const outcome = await deliver("issue_comment", payload);
+    expect(outcome.status).toBe("enqueued");
+    if (outcome.status !== "enqueued") return;
+    expect((await s.queue.get(outcome.job.id))?.spec.issueSnapshot).toEqual({ title: "Add a health check", body: "" });
+  });
+
   it("keeps the job when the acknowledgement fails, so nothing is lost", async () => {
     s.github.failing.add("createComment");
     s.github.failing.add("addReaction");
@@ -208,6 +230,18 @@ describe("handleWebhook: dedupe", () => {
     expect(pointer).toMatch(/already working on this/);
     expect(pointer).toContain(`#issuecomment-${first.job.spec.trackingCommentId}`);
     expect(s.enqueuedNotifications).toBe(1);
+  });
+
+  it("keeps the first trigger's snapshot when a later trigger joins the run", async () => {
+    const payload = labeled();
+    payload.issue.body = "Make health.js report ok.";
+    const first = await deliver("issues", payload);
+    const edited = issueComment("/backend");
+    edited.issue.body = "Make health.js report ok, and print the environment.";
+    const second = await deliver("issue_comment", edited);
+    expect(second.status).toBe("already-active");
+    if (first.status !== "enqueued" || second.status !== "already-active") return;
+    expect((await s.queue.get(first.job.id))?.spec.issueSnapshot?.body).toBe("Make health.js report ok.");
   });
 
   it("acknowledges a redelivery whose first acknowledgement failed", async () => {
@@ -398,6 +432,8 @@ describe("handleWebhook: review feedback and follow-ups", () => {
     expect(first.status).toBe("enqueued");
     if (first.status !== "enqueued") return;
     expect(first.job.spec).toMatchObject({ kind: "revise", pullRequestNumber: PR, issueNumber: 1 });
+    // The payload's issue is the pull request here, not the issue it closes.
+    expect(first.job.spec.issueSnapshot).toBeNull();
     await s.queue.claim("worker-1", 60_000);
 
     const second = await deliver("issue_comment", prComment("/backend and add a test"));

@@ -32,6 +32,8 @@ const ISSUE = 42;
 const PR = 7;
 const COMMENT_ID = 9001;
 const REVIEW_ID = 555;
+const TITLE = "Add pagination to /users";
+const BODY = "Listing users returns every row at once.";
 
 interface Sender {
   login?: string;
@@ -47,6 +49,8 @@ function withSender<P extends { sender: { login: string; type: string } }>(paylo
 function labeled(name: string, opts: { state?: "open" | "closed"; locked?: boolean } & Sender = {}) {
   const payload = examplePayload("issues", "labeled");
   payload.issue.number = ISSUE;
+  payload.issue.title = TITLE;
+  payload.issue.body = BODY;
   payload.issue.state = opts.state ?? "open";
   payload.issue.locked = opts.locked ?? false;
   payload.label = { ...required(payload.label), name };
@@ -60,6 +64,8 @@ function issueComment(body: string, opts: { state?: "open" | "closed"; locked?: 
   payload.issue.state = opts.state ?? "open";
   payload.issue.locked = opts.locked ?? false;
   payload.issue.number = ISSUE;
+  payload.issue.title = TITLE;
+  payload.issue.body = BODY;
   if (opts.prAuthor !== undefined) {
     // The examples have no comment on a pull request; this is the shape GitHub adds.
     payload.issue.number = PR;
@@ -138,6 +144,7 @@ describe("issues.labeled", () => {
       number: ISSUE,
       reactTo: { type: "issue", number: ISSUE },
       instructions: "",
+      issue: { title: TITLE, body: BODY },
     });
   });
 
@@ -197,6 +204,7 @@ describe("issue_comment.created on an issue", () => {
     reactTo: { type: "issue_comment", commentId: COMMENT_ID },
     commentId: COMMENT_ID,
     instructions,
+    issue: { title: TITLE, body: BODY },
   });
 
   it("implements on a bare /backend", () => {
@@ -547,6 +555,7 @@ describe("issues.opened (auto-trigger)", () => {
       number: ISSUE,
       reactTo: { type: "issue", number: ISSUE },
       instructions: "",
+      issue: { title: "Add a REST API for invoices", body: "" },
     });
   });
 
