@@ -1,6 +1,7 @@
 import { ConfigurationError } from "../errors.js";
 import { BwrapSandbox, DEFAULT_BWRAP_PATH } from "./bwrap-sandbox.js";
 import { hostCredentialPaths } from "./host-credential-paths.js";
+import { HOST_SOCKET_PATHS } from "./host-socket-paths.js";
 import { PlainSandbox } from "./plain-sandbox.js";
 import { probeBwrap } from "./probe-bwrap.js";
 import type { Sandbox } from "./sandbox.js";
@@ -50,7 +51,7 @@ export async function createSandbox(mode: "auto" | "bwrap" | "none", options: Cr
   const probe = await probeBwrap(bwrapPath, options.parentEnv);
   if (probe.usable) {
     return new BwrapSandbox({
-      hiddenPaths: [...options.hiddenPaths, ...hostCredentialPaths(options.hostHome)],
+      hiddenPaths: [...options.hiddenPaths, ...hostCredentialPaths(options.hostHome), ...HOST_SOCKET_PATHS],
       bwrapPath,
       parentEnv: options.parentEnv,
       log: options.log,

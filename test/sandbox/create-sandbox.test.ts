@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigurationError } from "../../src/errors.js";
 import { createSandbox } from "../../src/sandbox/create-sandbox.js";
+import { HOST_SOCKET_PATHS } from "../../src/sandbox/host-socket-paths.js";
 import { NETWORK_NOT_ENFORCED } from "../../src/sandbox/plain-sandbox.js";
 import { TempDirs, bwrapSkipReason, bwrapUsable } from "./sandbox-helpers.js";
 
@@ -111,6 +114,31 @@ describe("createSandbox", () => {
       expect(result.output).not.toContain("ssh private key material");
       expect(result.output).not.toContain("gho_secret");
       expect(result.stdout).toContain("not a credential");
+    });
+
+    /** A command that says whether it could connect to the unix socket at `socket`. */
+    const connectTo = (socket: string) =>
+      `node -e 'require("net").connect(${JSON.stringify(socket)}).on("connect",()=>{console.log("CONNECTED");process.exit(0)}).on("error",e=>{console.log("REFUSED",e.code);process.exit(0)})'`;
+
+    it("makes a hidden unix socket unreachable, though read-only mounts do not stop connect()", async () => {
+      const base = await temp.make("planwright-socket-test-", "/var/tmp");
+      const socket = join(base, "daemon.sock");
+      const server = createServer((connection) => connection.end());
+      await new Promise<void>((resolve) => server.listen(socket, resolve));
+      try {
+        const open = await createSandbox("bwrap", { hiddenPaths: [] });
+        expect((await open.run({ command: connectTo(socket), cwd: worktree, timeoutMs: 10_000 })).stdout).toContain("CONNECTED");
+        const hiding = await createSandbox("bwrap", { hiddenPaths: [socket] });
+        expect((await hiding.run({ command: connectTo(socket), cwd: worktree, timeoutMs: 10_000 })).stdout).toContain("REFUSED");
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it.skipIf(!existsSync("/run/docker.sock"))("keeps the Docker daemon's socket out of reach (runs where a Docker engine is up)", async () => {
+      expect(HOST_SOCKET_PATHS).toContain("/run/docker.sock");
+      const sandbox = await createSandbox("bwrap", { hiddenPaths: [] });
+      expect((await sandbox.run({ command: connectTo("/var/run/docker.sock"), cwd: worktree, timeoutMs: 10_000 })).stdout).toContain("REFUSED");
     });
   });
 });
