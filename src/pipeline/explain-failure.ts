@@ -29,7 +29,7 @@ export function explainFailure(error: unknown, phase: Phase, signal: AbortSignal
     return {
       reason: error.message,
       nextStep: workflows
-        ? "planwright does not push `.github/workflows/` changes; add the path to `protected_paths` or ask the agent not to touch it."
+        ? "keep `.github/workflows/**` in `protected_paths` (the default), or have the operator grant the GitHub App the Workflows permission, then trigger again."
         : phase === "checkout"
           ? "check that the app is still installed on this repository and that the default branch exists, then trigger again."
           : "trigger again; if it keeps failing, the operator should look at the worker logs.",

@@ -13,6 +13,7 @@ import { MirrorWorkspace, workspacesRoot } from "../workspace/mirror-workspace.j
 import { TrackingPublisher } from "../tracking/tracking-publisher.js";
 import { announceRetiredJobs } from "./announce-retired-jobs.js";
 import { appSecretPaths } from "../sandbox/app-secret-paths.js";
+import { createRunToken } from "./create-run-token.js";
 import type { Metrics } from "../metrics/metrics.js";
 
 export interface PipelineRunnerOptions {
@@ -56,18 +57,9 @@ export async function createPipelineRunner(options: PipelineRunnerOptions): Prom
   return createImplementRunner({
     ...(options.metrics ? { metrics: options.metrics } : {}),
     githubFor,
-    tokenFor: (job) => async () => {
-      // A new token every time (they expire after an hour and a run can take longer), scoped to
-      // this one repository and to contents only: all git needs. Created through the app client
-      // because Probot's installation auth refresh ignores GHE_HOST.
-      const octokit = await app.auth();
-      const { data } = await octokit.rest.apps.createInstallationAccessToken({
-        installation_id: job.spec.installationId,
-        repositories: [job.spec.repository.name],
-        permissions: { contents: "write" },
-      });
-      return data.token;
-    },
+    // A new token every time (they expire after an hour and a run can take longer). Created
+    // through the app client because Probot's installation auth refresh ignores GHE_HOST.
+    tokenFor: (job) => async () => createRunToken(await app.auth(), job.spec),
     workspace: new MirrorWorkspace({ root: workspacesRoot(env.dataDir) }),
     modelClient: createAnthropicModelClient({ apiKey, ...(env.anthropicBaseUrl ? { baseURL: env.anthropicBaseUrl } : {}) }),
     sandbox,
