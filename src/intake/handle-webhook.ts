@@ -6,7 +6,7 @@ import type { RepoConfig } from "../config/repo-config.js";
 import { messageOf } from "../errors.js";
 import type { GitHubPort } from "../github/port.js";
 import { permissionAtLeast } from "../github/port.js";
-import type { JobQueue } from "../queue/job-queue.js";
+import type { EnqueueResult, JobQueue } from "../queue/job-queue.js";
 import { dedupeKeyFor, serialKeyFor } from "../queue/job.js";
 import type { Job, JobSpec } from "../queue/job.js";
 import { renderTrackingComment, trackingViewOf } from "../tracking/tracking-comment.js";
@@ -17,6 +17,7 @@ import {
   alreadyActiveComment,
   CONFIG_ERROR_MARKER,
   invalidConfigComment,
+  notQueuedComment,
   closedPullRequestComment,
   nothingToStopComment,
   refusalComment,
@@ -254,15 +255,26 @@ async function enqueue(
     // that job's spec: its snapshot is from its own creation, the moment its comment filter uses too.
     issueSnapshot: trigger.kind === "implement" ? { title: trigger.issue.title, body: trigger.issue.body } : null,
   };
-  const result = await deps.queue.enqueue({
-    spec,
-    deliveryId: event.deliveryId,
-    dedupeKey: dedupeKeyFor(repo.fullName, trigger.number, trigger.agent),
-    // One run at a time per issue and its pull request: they share a branch.
-    serialKey: serialKeyFor(repo.fullName, spec.issueNumber ?? trigger.number),
-    // Review feedback during a run waits for it, batched into one follow-up run.
-    followUp: trigger.kind === "revise",
-  });
+  let result: EnqueueResult;
+  try {
+    result = await deps.queue.enqueue({
+      spec,
+      deliveryId: event.deliveryId,
+      dedupeKey: dedupeKeyFor(repo.fullName, trigger.number, trigger.agent),
+      // One run at a time per issue and its pull request: they share a branch.
+      serialKey: serialKeyFor(repo.fullName, spec.issueNumber ?? trigger.number),
+      // Review feedback during a run waits for it, batched into one follow-up run.
+      followUp: trigger.kind === "revise",
+    });
+  } catch (error) {
+    // GitHub does not retry a failed delivery, so without this the request would vanish
+    // silently. The error still goes up: the delivery shows as failed, and redelivering it
+    // is safe (it is deduplicated by its id once the queue is back).
+    deps.log.error({ repo: repo.fullName, number: trigger.number, err: messageOf(error) }, "could not queue a request");
+    await safely(deps, "reacting confused", () => access.github.addReaction(trigger.reactTo, "confused"));
+    await safely(deps, "saying the request was not queued", () => access.github.createComment(trigger.number, notQueuedComment(route.command, route.label)));
+    throw error;
+  }
   const log = { jobId: result.job.id, repo: repo.fullName, number: trigger.number, agent: trigger.agent };
 
   if (result.outcome === "already-active" && trigger.kind === "revise" && result.job.state === "queued") {

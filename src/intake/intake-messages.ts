@@ -50,3 +50,11 @@ export function closedPullRequestComment(command: string): string {
     `Reopen it and comment \`/${command} ...\` again, or ask on the issue for a new pull request.`
   );
 }
+
+export function notQueuedComment(command: string, label: string): string {
+  return (
+    "planwright could not queue this request: its job queue did not answer, so nothing was started. " +
+    `Ask again in a few minutes (comment \`/${command}\`, or remove and re-add the \`${label}\` label); ` +
+    "if it keeps happening, the operator should check the queue (Redis or the data directory) and the logs."
+  );
+}

@@ -207,6 +207,18 @@ describe("handleWebhook: accepted triggers", () => {
   });
 });
 
+describe("handleWebhook: the queue is down", () => {
+  it("says so on the issue and still fails the delivery, so it can be redelivered", async () => {
+    s.queue.enqueue = async () => {
+      throw new Error("connect ECONNREFUSED 127.0.0.1:6379");
+    };
+    await expect(deliver("issues", labeled())).rejects.toThrow(/ECONNREFUSED/);
+    expect(s.github.comments).toHaveLength(1);
+    expect(s.github.comments[0]?.body).toMatch(/could not queue this request.*nothing was started.*`\/backend`/s);
+    expect(s.github.reactions).toEqual([{ target: { type: "issue", number: 1 }, content: "confused" }]);
+  });
+});
+
 describe("handleWebhook: dedupe", () => {
   it("makes one job and one acknowledgement for a redelivered webhook", async () => {
     const payload = labeled();
