@@ -363,7 +363,8 @@ async function gitFiles(root: string): Promise<string[] | null> {
   try {
     const { stdout } = await execFileAsync(
       "git",
-      ["-c", "core.quotePath=false", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+      // Runs on the host after setup ran in the sandbox: a planted fsmonitor program must not run.
+      ["-c", "core.quotePath=false", "-c", "core.fsmonitor=false", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
       { cwd: root, maxBuffer: 256 * 1024 * 1024, timeout: 30_000, env: gitEnv(root) },
     );
     return [...new Set(stdout.split("\0").filter((f) => f !== ""))];

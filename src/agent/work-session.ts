@@ -44,6 +44,8 @@ export interface WorkSessionInput {
   homeDir?: string;
   /** The checkout's git metadata, shown to the agent's and planwright's commands (`Checkout.sandboxPaths`). */
   sandboxPaths?: SandboxPaths;
+  /** How git on the host must address the checkout (`Checkout.gitEnv`). */
+  gitEnv?: Record<string, string>;
   onEvent?: (event: WorkSessionEvent) => void;
 }
 
@@ -98,7 +100,7 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
     emit({ type: "phase", phase: "setup" });
     setup = await runCommand(input.commands.setup, policy !== "none");
     emit({ type: "command", label: "setup", outcome: setup });
-    setupArtifacts = await recordSetupArtifacts(input.worktree);
+    setupArtifacts = await recordSetupArtifacts(input.worktree, input.gitEnv);
   }
 
   const prompt = await buildPrompt({

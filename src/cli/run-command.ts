@@ -165,6 +165,7 @@ async function run(values: RunValues, io: CliIO): Promise<number> {
     const result = await runWorkSession({
       definition,
       worktree: worktree.path,
+      gitEnv: worktree.gitEnv,
       task: {
         kind: "implement",
         number: issue.number,
@@ -202,7 +203,7 @@ async function run(values: RunValues, io: CliIO): Promise<number> {
 
     const subject = issue.number !== null ? `Implement #${issue.number}: ${issue.title}` : `Implement: ${issue.title}`;
     const commit = await commitAll(
-      worktree.path,
+      worktree,
       `${subject}\n\nWritten by planwright (${definition.name}, ${result.agent.model}).`,
       { name: "planwright", email: "planwright@users.noreply.github.com" },
       await untouchedArtifacts(worktree.path, result.setupArtifacts),

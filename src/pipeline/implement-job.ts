@@ -183,6 +183,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
         signal,
         homeDir: home,
         sandboxPaths: checkout.sandboxPaths,
+        ...(checkout.gitEnv ? { gitEnv: checkout.gitEnv } : {}),
         onEvent: (event) => {
           if (event.type === "phase") clock?.enter(event.phase === "fix" ? "agent" : event.phase);
           if (event.type === "phase" && event.phase === "verify") phase = "verify";

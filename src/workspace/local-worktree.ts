@@ -2,10 +2,16 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { simpleGit } from "simple-git";
 import { ConfigurationError } from "../errors.js";
+import { runGit } from "./git-runner.js";
 
 export interface LocalWorktree {
   /** Where the agent works: a separate worktree, so the user's checkout is never touched. */
   path: string;
+  /**
+   * Pins git on the host to the worktree's git directory as it was created
+   * (see `Checkout.gitEnv`): the agent can rewrite the worktree's `.git` file.
+   */
+  gitEnv: Record<string, string>;
   branch: string;
   baseCommit: string;
   /** Removes the worktree directory; the branch and its commits stay in the repository. */
@@ -36,8 +42,12 @@ export async function createLocalWorktree(repo: string, branch: string, root: st
   await mkdir(root, { recursive: true });
   const worktree = path.join(root, branch.replace(/[^A-Za-z0-9._-]+/g, "-"));
   await simpleGit(top).raw(["worktree", "add", "-b", branch, worktree, base.trim()]);
+  // Read now, before any command runs in the worktree: this is the truth later calls are pinned to.
+  const gitDir = (await simpleGit(worktree).revparse(["--absolute-git-dir"])).trim();
+  const commonDir = path.resolve(top, (await simpleGit(top).revparse(["--git-common-dir"])).trim());
   return {
     path: worktree,
+    gitEnv: { GIT_DIR: gitDir, GIT_WORK_TREE: worktree, GIT_COMMON_DIR: commonDir },
     branch,
     baseCommit: base.trim(),
     async remove() {
@@ -56,18 +66,28 @@ export interface CommitIdentity {
 
 /** Commits everything the agent changed; returns the new commit, or null when nothing changed. */
 export async function commitAll(
-  worktree: string,
+  worktree: Pick<LocalWorktree, "path" | "gitEnv">,
   message: string,
   author: CommitIdentity,
   excludePaths: readonly string[] = [],
 ): Promise<string | null> {
-  // Identity as per-command config: simple-git refuses GIT_* and EDITOR-like variables in env.
-  const git = simpleGit({ baseDir: worktree, config: [`user.name=${author.name}`, `user.email=${author.email}`] });
-  await git.add(["-A"]);
-  if (excludePaths.length) await git.raw(["reset", "-q", "--", ...excludePaths]);
-  if ((await git.diff(["--cached", "--name-only"])).trim() === "") return null;
-  await git.commit(message);
-  return (await git.revparse(["HEAD"])).trim();
+  // Pinned git directory, and runGit's hooks and fsmonitor off: the agent wrote this worktree,
+  // and a hook or a redirected .git would otherwise run its code here, outside the sandbox.
+  const git = (args: string[]) =>
+    runGit({
+      cwd: worktree.path,
+      args,
+      env: worktree.gitEnv,
+      config: [
+        ["user.name", author.name],
+        ["user.email", author.email],
+      ],
+    });
+  await git(["add", "-A"]);
+  if (excludePaths.length) await git(["reset", "-q", "--", ...excludePaths]);
+  if ((await git(["diff", "--cached", "--name-only"])).trim() === "") return null;
+  await git(["commit", "--quiet", "--no-verify", "-m", message]);
+  return (await git(["rev-parse", "HEAD"])).trim();
 }
 
 /** `planwright/issue-12-add-health-endpoint`: lowercase, ascii, bounded. */

@@ -213,6 +213,7 @@ export class MirrorWorkspace implements Workspace {
       mirrorPath: mirror,
       gitDir,
       sandboxPaths: { readOnly: [mirror], writable: [gitDir] },
+      gitEnv: pinnedGitEnv({ path: worktree, gitDir, mirror }),
     };
   }
 

@@ -43,6 +43,14 @@ export interface Checkout {
    * HEAD). New objects cannot be written, so commits stay planwright's.
    */
   sandboxPaths: SandboxPaths;
+  /**
+   * Environment that pins git to this worktree's real git directory. Git run
+   * on the host against the worktree must use it: the worktree's `.git` file
+   * is writable by sandboxed commands, and a redirected one would bring its
+   * own configuration (an fsmonitor program, a clean filter) to run outside
+   * the sandbox.
+   */
+  gitEnv?: Record<string, string>;
 }
 
 export interface CommitRequest {
