@@ -14,6 +14,7 @@ import { TrackingPublisher } from "../tracking/tracking-publisher.js";
 import { announceRetiredJobs } from "./announce-retired-jobs.js";
 import { appSecretPaths } from "../sandbox/app-secret-paths.js";
 import { createRunToken } from "./create-run-token.js";
+import { assertTrustedCloneUrl } from "../security/trusted-clone-url.js";
 import type { Metrics } from "../metrics/metrics.js";
 
 export interface PipelineRunnerOptions {
@@ -59,7 +60,10 @@ export async function createPipelineRunner(options: PipelineRunnerOptions): Prom
     githubFor,
     // A new token every time (they expire after an hour and a run can take longer). Created
     // through the app client because Probot's installation auth refresh ignores GHE_HOST.
-    tokenFor: (job) => async () => createRunToken(await app.auth(), job.spec),
+    tokenFor: (job) => async () => {
+      assertTrustedCloneUrl(job.spec.repository, env.githubWebUrl);
+      return createRunToken(await app.auth(), job.spec);
+    },
     workspace: new MirrorWorkspace({ root: workspacesRoot(env.dataDir) }),
     modelClient: createAnthropicModelClient({ apiKey, ...(env.anthropicBaseUrl ? { baseURL: env.anthropicBaseUrl } : {}) }),
     sandbox,
