@@ -48,11 +48,22 @@ describe("docker-compose.yml", () => {
     expect(volumes).toHaveProperty("redis-data");
   });
 
+  it("puts Redis behind a password that compose refuses to start without, and gives it to every client", async () => {
+    const { services } = await loadCompose();
+    const command = services.redis!.command ?? [];
+    expect(command.slice(command.indexOf("--requirepass"), command.indexOf("--requirepass") + 2)).toEqual([
+      "--requirepass",
+      expect.stringMatching(/^\$\{REDIS_PASSWORD:\?[^}]+\}$/),
+    ]);
+    expect(services.redis!.environment?.REDISCLI_AUTH).toBe("${REDIS_PASSWORD}");
+    for (const name of ["server", "worker"]) expect(services[name]!.environment?.REDIS_URL).toMatch(/^redis:\/\/:\$\{REDIS_PASSWORD\}@redis:6379$/);
+  });
+
   it("builds the server from this repository, takes no jobs, and checks /readyz", async () => {
     const server = (await loadCompose()).services.server!;
     expect(server.build).toBe(".");
     expect(server.env_file).toBe(".env");
-    expect(server.environment).toMatchObject({ PLANWRIGHT_CONCURRENCY: "0", REDIS_URL: "redis://redis:6379" });
+    expect(server.environment).toMatchObject({ PLANWRIGHT_CONCURRENCY: "0", REDIS_URL: "redis://:${REDIS_PASSWORD}@redis:6379" });
     expect(server.ports).toEqual(["3000:3000"]);
     expect(server.healthcheck?.test?.join(" ")).toContain("/readyz");
     expect(server.depends_on?.redis?.condition).toBe("service_healthy");
@@ -63,7 +74,7 @@ describe("docker-compose.yml", () => {
     const worker = services.worker!;
     expect(worker.image).toBe(services.server!.image);
     expect(worker.command).toEqual(["node", "dist/cli/main.js", "worker"]);
-    expect(worker.environment?.REDIS_URL).toBe("redis://redis:6379");
+    expect(worker.environment?.REDIS_URL).toBe("redis://:${REDIS_PASSWORD}@redis:6379");
     expect(worker.environment).not.toHaveProperty("PLANWRIGHT_CONCURRENCY", "0");
     expect(worker.env_file).toBe(".env");
     expect(worker.deploy?.replicas).toBe(2);

@@ -35,6 +35,7 @@ const OFFLINE = process.env.PLANWRIGHT_DOCKER_OFFLINE === "1";
 const SECRET = "docker-webhook-secret-value";
 const MODEL_KEY = "sk-ant-docker-test-key-0123456789";
 const SECOND_ISSUE = "Second health check";
+const REDIS_PASSWORD = "0123456789abcdef0123456789abcdef";
 
 let world: WidgetsWorld;
 let model: ScriptedModel;
@@ -132,6 +133,7 @@ beforeAll(async () => {
       "PLANWRIGHT_LEASE_SECONDS=6",
       "PLANWRIGHT_RETRY_DELAY_SECONDS=1",
       "LOG_LEVEL=info",
+      `REDIS_PASSWORD=${REDIS_PASSWORD}`,
       "",
     ].join("\n"),
   );
@@ -167,6 +169,9 @@ describe("docker compose up: the image, Redis, a webhook-only server and two wor
 
     const ready = await fetch(`${serverUrl}/readyz`);
     expect(ready.status).toBe(200);
+    // The queue answers only with the password (the agent's commands share this network).
+    const redis = (await project.containers("redis"))[0]!;
+    expect(await project.exec(redis.id, ["sh", "-c", "REDISCLI_AUTH= redis-cli ping"])).toMatch(/NOAUTH/);
     const server = (await project.containers("server"))[0]!;
     // Non-root, as the Dockerfile says.
     expect((await project.exec(server.id, ["id", "-u"])).trim()).toBe("1000");
