@@ -95,6 +95,8 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   let costIsEstimate = false;
   let turns = 0;
   let finalText = "";
+  /** Text of replies cut off at the output limit, which the next reply continues. */
+  let cutText = "";
 
   const finish = (stopReason: StopReason, stopDetail: string): AgentRunResult => {
     transcript.write({ type: "event", event: "stop", stopReason, stopDetail, turns, usage, costUsd });
@@ -145,10 +147,30 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     costUsd += costOf(turnUsage, price);
     options.onEvent?.({ type: "usage", turn: turns, usage, costUsd });
     messages.push({ role: "assistant", content: response.content });
-    const text = response.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("\n").trim();
-    if (text) finalText = text;
+    const raw = response.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("\n");
+    // A reply cut off at the output limit is continued in the next turn, maybe mid-word:
+    // the report is the pieces joined as written.
+    const joined = `${cutText}${raw}`;
+    if (joined.trim()) finalText = joined.trim();
+    cutText = response.stop_reason === "max_tokens" ? joined : "";
 
     const toolUses = response.content.filter((b): b is Anthropic.Messages.ToolUseBlock => b.type === "tool_use");
+    if (toolUses.length > 0 && response.stop_reason === "max_tokens") {
+      // The last call's input may be cut off too (half a file for Edit): run none of them.
+      messages.push({
+        role: "user",
+        content: [
+          ...toolUses.map((use) => ({
+            type: "tool_result" as const,
+            tool_use_id: use.id,
+            is_error: true,
+            content: "Not run: your reply hit the output limit, so this call may be incomplete. Send it again, in smaller pieces if it is large.",
+          })),
+        ],
+      });
+      cutText = "";
+      continue;
+    }
     if (toolUses.length > 0) {
       const results = await runToolCalls(toolUses, options.tools, toolContext, {
         maxOutputChars: options.maxToolOutputChars ?? 30_000,

@@ -59,7 +59,7 @@ async function runOne(call: ToolUseBlock, tools: readonly Tool[], context: ToolC
       result = { isError: true, content: `${call.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
-  const content = truncateMiddle(result.content || "(no output)", policy.maxOutputChars);
+  const content = truncateMiddle(result.content || "(no output)", Math.max(policy.maxOutputChars, tool?.maxOutputChars ?? 0));
   policy.transcript.write({ type: "tool_result", id: call.id, name: call.name, isError: result.isError, content });
   return { type: "tool_result", tool_use_id: call.id, content, ...(result.isError ? { is_error: true } : {}) };
 }

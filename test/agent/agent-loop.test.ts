@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runAgent } from "../../src/agent/agent-loop.js";
 import type { AgentEvent, AgentRunOptions } from "../../src/agent/agent-loop.js";
 import { createAnthropicModelClient } from "../../src/agent/model-client.js";
+import { createReadTool } from "../../src/agent/tools/read-tool.js";
 import type { Tool } from "../../src/agent/tools/tool.js";
 import { createJsonlTranscript } from "../../src/agent/transcript.js";
 import { PlainSandbox } from "../../src/sandbox/plain-sandbox.js";
@@ -186,6 +187,45 @@ describe("runAgent", () => {
     expect(result.stopReason).toBe("completed");
     const nudge = requests[1]!.messages.at(-1)!;
     expect(JSON.stringify(nudge.content)).toMatch(/hit the output limit/);
+  });
+
+  it("keeps both halves of a report cut at the output limit, joined where it was cut", async () => {
+    const { result } = await run([
+      textReply("## Implemented\n- [x] GET /hea", { stopReason: "max_tokens" }),
+      textReply("lth endpoint\n\n## Tests\n- [x] npm test\n\n## Promises Verified\n- [x] ok\n\n## Notes\n- None"),
+    ]);
+    expect(result.finalText).toMatch(/^## Implemented\n- \[x\] GET \/health endpoint\n\n## Tests/);
+  });
+
+  it("runs no tool call from a reply cut at the output limit, and says why", async () => {
+    const edit = fakeTool("Edit", () => "edited");
+    const cut = toolUseReply([{ name: "Edit", input: { file_path: "a.js", old_string: "", new_string: "half a fi" } }]);
+    (cut.body as { stop_reason: string }).stop_reason = "max_tokens";
+    const { result, requests } = await run([cut, textReply(SAMPLE_REPORT)], { tools: [edit.tool] });
+    expect(edit.calls).toHaveLength(0);
+    expect(result.stopReason).toBe("completed");
+    expect(JSON.stringify(requests[1]!.messages.at(-1)!.content)).toMatch(/Not run: your reply hit the output limit/);
+    // The next reply is a fresh one, not a continuation of the cut call.
+    expect(result.finalText).toBe(SAMPLE_REPORT);
+  });
+
+  it("leaves a long Read whole up to Read's own stop, instead of cutting its middle", async () => {
+    const lines = Array.from({ length: 1800 }, (_, i) => `line ${i + 1} ${"x".repeat(30)}`).join("\n");
+    const { requests } = await run(
+      async (_request, index) => {
+        if (index === 0) {
+          await writeFile(path.join(dir!, "big.txt"), `${lines}\n`);
+          return toolUseReply([{ name: "Read", input: { file_path: "big.txt" } }]);
+        }
+        return textReply(SAMPLE_REPORT);
+      },
+      { tools: [createReadTool()] },
+    );
+    const result = JSON.stringify(requests[1]!.messages.at(-1)!.content);
+    expect(result.length).toBeGreaterThan(30_000);
+    expect(result).not.toContain("planwright cut");
+    expect(result).toContain("line 900 ");
+    expect(result).toContain("line 1800 ");
   });
 
   it("retries 529 and 500 through the SDK, then succeeds", async () => {

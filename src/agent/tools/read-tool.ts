@@ -39,6 +39,8 @@ export function createReadTool(options: ReadToolOptions = {}): Tool {
   return defineTool({
     name: "Read",
     readOnly: true,
+    // Its own stop, plus room for the note that says where to continue.
+    maxOutputChars: maxChars + 1_000,
     description:
       "Reads a text file of the repository. file_path is absolute or relative to the repository root. " +
       `Returns up to ${defaultLimit} lines from the start (or from offset, a 1-based line number) in \`cat -n\` ` +

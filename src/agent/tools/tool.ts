@@ -36,5 +36,12 @@ export interface Tool {
   inputSchema: { type: "object"; properties: Record<string, unknown>; required?: string[]; additionalProperties?: boolean };
   /** True when the tool never changes anything, so several calls in one turn can run at once. */
   readOnly: boolean;
+  /**
+   * The tool stops its own output at this many characters, with a note saying
+   * how to get the rest (Read's offset). The loop's cut of long results, which
+   * drops the middle, then applies only above it: a Read would otherwise come
+   * back with lines missing from the middle and a note contradicting its own.
+   */
+  maxOutputChars?: number;
   run(input: unknown, context: ToolContext): Promise<ToolResult>;
 }
