@@ -34,6 +34,11 @@ const PRICES: ReadonlyArray<[prefix: string, price: ModelPrice]> = [
   ["claude-haiku-3", price(0.8, 4)],
   ["claude-haiku", price(1, 5)],
   ["claude-3-5-haiku", price(0.8, 4)],
+  // Older names, still served: priced at the top rate they would stop a run at a fifth of its budget.
+  ["claude-3-7-sonnet", price(3, 15)],
+  ["claude-3-5-sonnet", price(3, 15)],
+  ["claude-3-opus", price(15, 75)],
+  ["claude-3-haiku", price(0.25, 1.25)],
 ];
 
 /** Unknown models are priced like the most expensive family we know, so budgets err on the safe side. */

@@ -111,7 +111,8 @@ export async function jobsCommand(argv: string[], io: CliIO, deps: JobsCommandDe
     queue = await openQueue(settings.env, deps);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
-    io.stderr(`planwright jobs: ${error.message}\n${error.problems.map((p) => `  - ${p}\n`).join("")}`);
+    // The message already lists every problem.
+    io.stderr(`planwright jobs: ${error.message}\n`);
     return 2;
   }
   const now = deps.now ?? Date.now;

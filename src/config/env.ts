@@ -111,7 +111,8 @@ const envSchema = z.object({
   PLANWRIGHT_FALLBACK_MODEL: z.string().min(1).optional(),
   PLANWRIGHT_DATA_DIR: z.string().min(1).default(".planwright"),
   PLANWRIGHT_CONCURRENCY: positiveInt("PLANWRIGHT_CONCURRENCY", 2, 64),
-  PLANWRIGHT_LEASE_SECONDS: positiveInt("PLANWRIGHT_LEASE_SECONDS", 60, 3600),
+  // At least 2 s: it is renewed every third of it, and a shorter one would hand running jobs to other workers.
+  PLANWRIGHT_LEASE_SECONDS: wholeNumber(60, (n) => n >= 2 && n <= 3600, (value) => `PLANWRIGHT_LEASE_SECONDS must be a whole number of seconds from 2 to 3600 (got "${value}")`),
   PLANWRIGHT_JOB_RETENTION_DAYS: retentionDays,
   PLANWRIGHT_RETRY_DELAY_SECONDS: positiveInt("PLANWRIGHT_RETRY_DELAY_SECONDS", 15, 600),
   PLANWRIGHT_SANDBOX: z

@@ -23,10 +23,10 @@ export interface LocalWorktree {
  * worktree under the data directory.
  */
 export async function createLocalWorktree(repo: string, branch: string, root: string): Promise<LocalWorktree> {
-  const git = simpleGit(repo);
   let top: string;
   try {
-    top = (await git.revparse(["--show-toplevel"])).trim();
+    // simple-git throws at construction for a directory that does not exist: inside the try.
+    top = (await simpleGit(repo).revparse(["--show-toplevel"])).trim();
   } catch {
     throw new ConfigurationError(`${repo} is not a git checkout. Pass --repo with the path of a git repository (git init, then commit once).`);
   }

@@ -288,3 +288,12 @@ describe("planwright jobs (Redis queue)", () => {
     expect(await queue.get(job.id)).toMatchObject({ state: "cancelled", cancelRequestedBy: "ops" });
   });
 });
+
+describe("planwright jobs: bad settings", () => {
+  it("names each environment problem once", async () => {
+    const { run } = await harness({ PLANWRIGHT_CONCURRENCY: "lots" });
+    const { code, stderr } = await run();
+    expect(code).toBe(2);
+    expect(stderr.match(/PLANWRIGHT_CONCURRENCY/g)).toHaveLength(1);
+  });
+});

@@ -124,6 +124,10 @@ describe("planwright run", () => {
     cleanup.push(plain);
     expect(await runCommand(["--repo", plain, "--title", "x"], io)).toBe(2);
     expect(err.join("")).toMatch(/is not a git checkout/);
+    // A path that does not exist at all gets the same answer, not a stack trace.
+    err.length = 0;
+    expect(await runCommand(["--repo", path.join(plain, "missing"), "--title", "x"], io)).toBe(2);
+    expect(err.join("")).toMatch(/is not a git checkout/);
   });
 
   it("reads the issue from a markdown file", async () => {

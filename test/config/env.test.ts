@@ -164,6 +164,11 @@ describe("loadEnv", () => {
     expect(loadEnv({ NODE_ENV: "production", WEBHOOK_SECRET: "s3cret-value" }, "/").production).toBe(true);
   });
 
+  it("takes a lease of at least 2 seconds", () => {
+    for (const value of ["0", "1"]) expect(() => loadEnv({ PLANWRIGHT_LEASE_SECONDS: value }, "/")).toThrow(/PLANWRIGHT_LEASE_SECONDS must be a whole number of seconds from 2 to 3600/);
+    expect(loadEnv({ PLANWRIGHT_LEASE_SECONDS: "2" }, "/").leaseMs).toBe(2000);
+  });
+
   it("lets processes that take no webhooks (workers, the jobs command) run in production without a secret", () => {
     expect(loadEnv({ NODE_ENV: "production", APP_ID: "1" }, "/", { receivesWebhooks: false }).production).toBe(true);
     // Everything else is still checked.
