@@ -203,7 +203,7 @@ describe("planwright worker: shutdown", () => {
       ...CREDENTIALS,
       REDIS_URL: TEST_REDIS_URL,
       PLANWRIGHT_CONCURRENCY: "1",
-      PLANWRIGHT_LEASE_SECONDS: "1",
+      PLANWRIGHT_LEASE_SECONDS: "2",
     });
     const { job } = await queue.enqueue(requestFor(1));
     let abortReason: unknown;
