@@ -154,12 +154,14 @@ export async function runWorkSession(input: WorkSessionInput): Promise<WorkSessi
     totals = totals ? combine(totals, result) : result;
     history = result.messages;
 
-    // Cancelled or the model is gone: there is nothing to judge and nobody to fix it.
-    if (result.stopReason === "cancelled" || result.stopReason === "model_error") break;
+    // Someone asked to stop: run nothing more.
+    if (result.stopReason === "cancelled") break;
     if (!input.commands.test) break;
     emit({ type: "phase", phase: "verify" });
     verification = await runCommand(input.commands.test, policy === "all");
     emit({ type: "command", label: "test", outcome: verification });
+    // The model is gone, so nobody can fix what fails; the tests still say what the partial work is worth.
+    if (result.stopReason === "model_error") break;
     if (verification.passed || verification.cancelled) break;
     if (result.stopReason !== "completed" || round >= input.limits.fixRounds) break;
     fixRoundsUsed = round + 1;

@@ -18,12 +18,14 @@ export type Verification =
 
 /**
  * Reads the test outcome together with how the agent stopped. After a
- * cancellation or a model error planwright runs no tests, so an outcome beside
- * such a stop can only predate the round the agent stopped in.
+ * cancellation planwright runs no tests, so an outcome beside it can only
+ * predate the round the agent stopped in. After a model error the tests do
+ * run, on the final work; only when they could not is it "stopped early".
  */
 export function toVerification(outcome: CommandOutcome | null, stop: StopReason): Verification {
-  if (stop === "cancelled" || stop === "model_error") return { kind: "stopped_early", reason: stop, ...(outcome ? { earlier: outcome } : {}) };
-  return outcome ? { kind: "ran", outcome } : { kind: "no_test_command" };
+  if (stop === "cancelled") return { kind: "stopped_early", reason: stop, ...(outcome ? { earlier: outcome } : {}) };
+  if (outcome) return { kind: "ran", outcome };
+  return stop === "model_error" ? { kind: "stopped_early", reason: stop } : { kind: "no_test_command" };
 }
 
 const HEADING = "## Verification by planwright";

@@ -124,20 +124,20 @@ describe("runWorkSession", () => {
     return { session, commands };
   }
 
-  it("says a model error, not a missing test command, kept planwright from running a configured test command", async () => {
+  it("still runs the configured tests after a model error, so the partial work has a verdict", async () => {
     const { session, commands } = await sessionWith(() => errorReply(500, "api_error"), "echo test", 0);
     expect(session.agent.stopReason).toBe("model_error");
-    expect(commands).not.toContain("echo test");
-    expect(session.verification).toBeNull();
-    expect(session.verificationStatus).toEqual({ kind: "stopped_early", reason: "model_error" });
+    expect(commands).toEqual(["echo test"]);
+    expect(session.verificationStatus).toMatchObject({ kind: "ran", outcome: { command: "echo test", passed: true } });
   });
 
-  it("keeps a failing run from before the fix round the model failed in as earlier, not as the verdict", async () => {
+  it("after a model error in a fix round, tests the final work once more and stops there", async () => {
     const script: Script = (_request, index) => (index === 0 ? textReply(SAMPLE_REPORT) : errorReply(500, "api_error"));
-    const { session, commands } = await sessionWith(script, "exit 3", 1);
-    expect(commands).toEqual(["exit 3"]);
+    const { session, commands } = await sessionWith(script, "exit 3", 2);
+    // Round 0's run, then the run after the fix round the model failed in; no further round.
+    expect(commands).toEqual(["exit 3", "exit 3"]);
     expect(session.fixRoundsUsed).toBe(1);
-    expect(session.verificationStatus).toMatchObject({ kind: "stopped_early", reason: "model_error", earlier: { command: "exit 3", exitCode: 3 } });
+    expect(session.verificationStatus).toMatchObject({ kind: "ran", outcome: { command: "exit 3", exitCode: 3 } });
   });
 
   it("reports a missing test command as such", async () => {

@@ -24,8 +24,10 @@ describe("toVerification", () => {
     expect(toVerification(FAILED, "max_turns")).toEqual({ kind: "ran", outcome: FAILED });
   });
 
-  it("keeps a run from before the fix round the agent stopped in as earlier, not as the verdict", () => {
-    expect(toVerification(FAILED, "model_error")).toEqual({ kind: "stopped_early", reason: "model_error", earlier: FAILED });
+  it("takes a test run after a model error as the verdict, and one before a cancelled round as earlier", () => {
+    // After a model error the tests run on the final work: that outcome is the verdict.
+    expect(toVerification(FAILED, "model_error")).toEqual({ kind: "ran", outcome: FAILED });
+    expect(toVerification(FAILED, "cancelled")).toEqual({ kind: "stopped_early", reason: "cancelled", earlier: FAILED });
   });
 });
 
