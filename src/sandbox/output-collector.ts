@@ -7,7 +7,12 @@ export interface CollectedOutput {
   stderr: string;
   output: string;
   truncated: boolean;
+  /** The last OUTPUT_END_BYTES of everything, when anything was dropped; else empty. */
+  outputEnd: string;
 }
+
+/** How much of the end of a long output is kept beside its capped head. */
+export const OUTPUT_END_BYTES = 64 * 1024;
 
 /**
  * Keeps at most `maxBytes` of each stream, plus both interleaved in arrival
@@ -24,10 +29,14 @@ export class OutputCollector {
     stderr: new StringDecoder("utf8"),
   };
   private dropped = false;
+  /** The newest bytes of both streams in arrival order, at most OUTPUT_END_BYTES plus one chunk. */
+  private end: Buffer[] = [];
+  private endBytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   push(stream: StreamName, chunk: Buffer): void {
+    this.keepEnd(chunk);
     const room = this.maxBytes - this.kept[stream];
     if (chunk.length > room) this.dropped = true;
     if (room <= 0) return;
@@ -44,7 +53,23 @@ export class OutputCollector {
       stderr: this.parts.stderr.join(""),
       output: this.interleaved.join(""),
       truncated: this.dropped,
+      outputEnd: this.dropped ? this.endText() : "",
     };
+  }
+
+  private keepEnd(chunk: Buffer): void {
+    this.end.push(Buffer.from(chunk));
+    this.endBytes += chunk.length;
+    while (this.end.length > 1 && this.endBytes - this.end[0]!.length >= OUTPUT_END_BYTES) this.endBytes -= this.end.shift()!.length;
+  }
+
+  private endText(): string {
+    let bytes = Buffer.concat(this.end);
+    if (bytes.length > OUTPUT_END_BYTES) bytes = bytes.subarray(bytes.length - OUTPUT_END_BYTES);
+    const text = bytes.toString("utf8");
+    // The cut may fall mid-line (or mid-character): start at the next whole line when one begins soon.
+    const newline = text.indexOf("\n");
+    return newline >= 0 && newline < 1024 ? text.slice(newline + 1) : text;
   }
 
   private append(stream: StreamName, text: string): void {

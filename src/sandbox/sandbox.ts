@@ -61,6 +61,12 @@ export interface CommandResult {
   /** True when output beyond `maxOutputBytes` was dropped. */
   truncated: boolean;
   /**
+   * When output was dropped: its last bytes (at most 64 KiB, both
+   * streams in arrival order), since the end of a long test run (the failure,
+   * the summary) is what a reader needs. Empty otherwise.
+   */
+  outputEnd?: string;
+  /**
    * What the caller (and the agent) should know about how the command ran,
    * e.g. that `network: false` could not be enforced by this sandbox.
    */

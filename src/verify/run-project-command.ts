@@ -52,7 +52,8 @@ export async function runProjectCommand(options: ProjectCommandOptions): Promise
     timedOut: result.timedOut,
     cancelled: result.cancelled,
     durationMs: result.durationMs,
-    outputTail: tailOf(result.output),
+    // Past the sandbox's cap the collected output is the head; its end is kept apart.
+    outputTail: tailOf(result.truncated && result.outputEnd ? result.outputEnd : result.output),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OutputCollector } from "../../src/sandbox/output-collector.js";
+import { OUTPUT_END_BYTES, OutputCollector } from "../../src/sandbox/output-collector.js";
 import { parseStat } from "../../src/sandbox/process-table.js";
 
 describe("OutputCollector", () => {
@@ -9,7 +9,7 @@ describe("OutputCollector", () => {
     collector.push("stdout", bytes.subarray(0, 2));
     collector.push("stdout", bytes.subarray(2, 9));
     collector.push("stdout", bytes.subarray(9));
-    expect(collector.finish()).toEqual({ stdout: "héllo → wörld", stderr: "", output: "héllo → wörld", truncated: false });
+    expect(collector.finish()).toEqual({ stdout: "héllo → wörld", stderr: "", output: "héllo → wörld", truncated: false, outputEnd: "" });
   });
 
   it("counts the cap per stream and holds no more than the cap however much arrives", () => {
@@ -17,7 +17,27 @@ describe("OutputCollector", () => {
     for (let i = 0; i < 1000; i++) collector.push("stdout", Buffer.alloc(1024 * 1024, "a"));
     collector.push("stderr", Buffer.from("err"));
     const result = collector.finish();
-    expect(result).toEqual({ stdout: "aaaaaaaaaa", stderr: "err", output: "aaaaaaaaaaerr", truncated: true });
+    expect(result).toMatchObject({ stdout: "aaaaaaaaaa", stderr: "err", output: "aaaaaaaaaaerr", truncated: true });
+    // The end is kept apart, bounded however much arrived.
+    expect(result.outputEnd.length).toBeLessThanOrEqual(OUTPUT_END_BYTES);
+    expect(result.outputEnd.endsWith("aaaerr")).toBe(true);
+  });
+
+  it("keeps the end of a long run's output apart, where the failing test and the summary are", () => {
+    const collector = new OutputCollector(1000);
+    for (let i = 1; i <= 20_000; i++) collector.push("stdout", Buffer.from(`test ${i} ok\n`));
+    collector.push("stderr", Buffer.from("1 failing: test 20001\n"));
+    const { output, outputEnd } = collector.finish();
+    expect(output).toMatch(/^test 1 ok\n/);
+    expect(output).not.toContain("test 20000 ok");
+    expect(outputEnd).toMatch(/^test \d+ ok\n/);
+    expect(outputEnd.endsWith("test 20000 ok\n1 failing: test 20001\n")).toBe(true);
+  });
+
+  it("keeps no separate end when nothing was dropped", () => {
+    const collector = new OutputCollector(1024);
+    collector.push("stdout", Buffer.from("short\n"));
+    expect(collector.finish().outputEnd).toBe("");
   });
 
   it("is not truncated at exactly the cap", () => {
