@@ -10,6 +10,10 @@ export class Listeners<T> {
     };
   }
 
+  clear(): void {
+    this.listeners.clear();
+  }
+
   notify(value: T): void {
     for (const listener of this.listeners) {
       try {

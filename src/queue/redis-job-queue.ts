@@ -106,8 +106,8 @@ export class RedisJobQueue implements JobQueue {
   private readonly maxAttempts: number;
   private readonly backoff: RetryBackoff;
   private readonly now: (() => number) | undefined;
-  private readonly enqueuedListeners = new Set<QueueEventListener>();
-  private readonly cancelListeners = new Set<QueueEventListener>();
+  private readonly enqueuedListeners = new Listeners<string>();
+  private readonly cancelListeners = new Listeners<string>();
   private readonly retired = new Listeners<Job>();
   private closing: Promise<void> | undefined;
 
@@ -296,6 +296,7 @@ export class RedisJobQueue implements JobQueue {
     this.closing ??= (async () => {
       this.enqueuedListeners.clear();
       this.cancelListeners.clear();
+      this.retired.clear();
       await Promise.all([quietly(this.redis), ...(this.subscriber ? [quietly(this.subscriber)] : [])]);
     })();
     return this.closing;
@@ -306,26 +307,14 @@ export class RedisJobQueue implements JobQueue {
     return script.run(this.redis, scriptKeys(this.keys), [this.keys.jobPrefix, this.keys.serialPrefix, clock, ...args]);
   }
 
-  private listen(listeners: Set<QueueEventListener>, listener: QueueEventListener): () => void {
+  private listen(listeners: Listeners<string>, listener: QueueEventListener): () => void {
     if (!this.subscriber) throw new Error("this RedisJobQueue was opened with subscribe: false, so it hears no events");
-    listeners.add(listener);
-    return () => listeners.delete(listener);
+    return listeners.add(listener);
   }
 
   private dispatch(channel: string, jobId: string): void {
-    const listeners =
-      channel === this.keys.enqueuedChannel
-        ? this.enqueuedListeners
-        : channel === this.keys.cancelChannel
-          ? this.cancelListeners
-          : undefined;
-    for (const listener of listeners ?? []) {
-      try {
-        listener(jobId);
-      } catch {
-        // A listener's failure is its own; the other listeners still hear the event.
-      }
-    }
+    if (channel === this.keys.enqueuedChannel) this.enqueuedListeners.notify(jobId);
+    else if (channel === this.keys.cancelChannel) this.cancelListeners.notify(jobId);
   }
 }
 
