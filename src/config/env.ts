@@ -235,7 +235,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(
     fallbackModel: e.PLANWRIGHT_FALLBACK_MODEL,
     dataDir: path.resolve(cwd, e.PLANWRIGHT_DATA_DIR),
     concurrency: e.PLANWRIGHT_CONCURRENCY,
-    leaseMs: Math.max(1, e.PLANWRIGHT_LEASE_SECONDS) * 1000,
+    leaseMs: e.PLANWRIGHT_LEASE_SECONDS * 1000,
     jobRetentionMs: e.PLANWRIGHT_JOB_RETENTION_DAYS * 24 * 60 * 60 * 1000,
     retryDelayMs: e.PLANWRIGHT_RETRY_DELAY_SECONDS * 1000,
     sandbox: e.PLANWRIGHT_SANDBOX,

@@ -227,7 +227,7 @@ export function createImplementRunner(deps: PipelineDependencies) {
               redact: deps.redact,
               cancelled: session.agent.stopReason === "cancelled",
             });
-      const unanswered = "unansweredThreads" in published ? (published.unansweredThreads as string[]) : [];
+      const unanswered = published.unansweredThreads ?? [];
       if (unanswered.length > 0) deps.log.warn({ jobId: job.id, threads: unanswered }, "some review threads could not be answered");
       // A new pull request got its draft state when it was opened; an existing one is brought in line here.
       const draft =

@@ -30,6 +30,8 @@ export interface Published {
   pullRequest: PullRequest | undefined;
   created: boolean;
   droppedPaths: string[];
+  /** Review threads GitHub would not take a reply in (revise runs), as `#id: why`. */
+  unansweredThreads?: string[];
 }
 
 /**

@@ -52,7 +52,7 @@ const MAX_REPLY_CHARS = 10_000;
 
 export async function publishRevision(
   input: RevisionInput,
-): Promise<Published & { iteration: number; commitSha: string | null; unansweredThreads: string[] }> {
+): Promise<Published & { iteration: number; commitSha: string | null }> {
   const { job, session, checkout, pullRequest: pr, github } = input;
   const config = job.spec.config;
   const iteration = Math.max(1, iterationsIn(pr.body)) + 1;

@@ -6,7 +6,7 @@ import path from "node:path";
  * directory (queue, transcripts, mirrors with tokens in flight), `.env`, and
  * the app's private key wherever Probot may take it from — PRIVATE_KEY_PATH,
  * or the one `*.pem` in the working directory, Probot's usual setup. All
- * `*.pem` files there are hidden, not just the chosen one: any of them may be
+ * `*.pem` files there are hidden, not just the chosen one: each of them may be
  * a key, and a bubblewrap sandbox otherwise shows the whole file system
  * read-only, so `cat ../*.pem` would hand out a key that mints tokens for
  * every installation.

@@ -101,7 +101,7 @@ type BlockState =
   | { kind: "raw"; end: RegExp }
   | { kind: "loose" };
 
-/** Only a fence at column 0 is certainly top-level: anything indented may belong to a list item. */
+/** Only a fence at column 0 is certainly top-level; an indented one may belong to a list item. */
 const CLEAN_FENCE_OPENER = /^(`{3,}|~{3,})(.*)$/;
 const FENCE_CLOSER = /^ {0,3}(`{3,}|~{3,})[ \t]*$/;
 /** Blockquote markers, list markers and indentation in front of a line's content. */
