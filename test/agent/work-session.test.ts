@@ -2,12 +2,12 @@ import { realpath, rm } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAnthropicModelClient } from "../../src/agent/model-client.js";
 import { runWorkSession } from "../../src/agent/work-session.js";
-import type { AgentDefinition } from "../../src/agents/definition.js";
 import { PlainSandbox } from "../../src/sandbox/plain-sandbox.js";
 import type { CommandRequest, Sandbox } from "../../src/sandbox/sandbox.js";
 import { makeRepo } from "../helpers/git-repo.js";
 import { errorReply, SAMPLE_REPORT, startScriptedModel, textReply, toolUseReply } from "../helpers/scripted-model.js";
 import type { Script, ScriptedModel } from "../helpers/scripted-model.js";
+import { testDefinition } from "../helpers/agent-definition.js";
 
 let model: ScriptedModel | undefined;
 let dir: string | undefined;
@@ -18,16 +18,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-const DEFINITION: AgentDefinition = {
-  name: "test-engineer",
-  description: "Implements issues in tests.",
-  tools: ["Bash"],
-  unsupportedTools: [],
-  body: "Implement the issue.",
-  triggers: [],
-  reads: [],
-  source: "test",
-};
+const DEFINITION = testDefinition();
 
 describe("runWorkSession", () => {
   it("gives setup, the agent's Bash commands and verification the checkout's sandbox paths", async () => {

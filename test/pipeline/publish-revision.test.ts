@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import type { AgentRunResult } from "../../src/agent/agent-loop.js";
 import { EMPTY_USAGE } from "../../src/agent/pricing.js";
 import type { WorkSessionResult } from "../../src/agent/work-session.js";
-import type { AgentDefinition } from "../../src/agents/definition.js";
 import type { PullRequest } from "../../src/github/port.js";
 import { iterationsIn, lastIterationTime, publishRevision } from "../../src/pipeline/publish-revision.js";
 import type { Job } from "../../src/queue/job.js";
@@ -11,17 +10,9 @@ import { MAX_PR_BODY_CHARS, renderIterationSection, renderPullRequestBody } from
 import type { Checkout, Workspace } from "../../src/workspace/workspace.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { makeJobSpec } from "../helpers/job-spec.js";
+import { testDefinition } from "../helpers/agent-definition.js";
 
-const DEFINITION: AgentDefinition = {
-  name: "backend-engineer",
-  description: "Backend work.",
-  tools: ["Bash"],
-  unsupportedTools: [],
-  body: "Implement the issue.",
-  triggers: [],
-  reads: [],
-  source: "test",
-};
+const DEFINITION = testDefinition({ name: "backend-engineer", description: "Backend work." });
 
 const CHECKOUT: Checkout = {
   path: "/nonexistent/worktree",
